@@ -1,0 +1,474 @@
+// Package monri is a client for Monri's Customers API (API v2). It signs every
+// request with the WP3-v2.1 scheme, retries idempotent requests on transient
+// faults, creates customers without duplicating them, and reports Monri's
+// answers as typed errors. It has no Terraform dependencies.
+package monri
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+)
+
+// Base URLs of Monri's environments.
+const (
+	TestBaseURL = "https://ipgtest.monri.com"
+	ProdBaseURL = "https://ipg.monri.com"
+)
+
+// Defaults for Config.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 4
+	// MaxResponseBytes bounds how much of a response body is read.
+	MaxResponseBytes = 8 << 20
+)
+
+// RequestLog describes one HTTP attempt, for logging. It never holds the
+// Authorization header or a body.
+type RequestLog struct {
+	Method   string
+	Path     string
+	Status   int // 0 when no response arrived
+	Duration time.Duration
+	Attempt  int // 1 for the first attempt
+	Err      error
+}
+
+// Logger receives one RequestLog per HTTP attempt.
+type Logger interface {
+	LogRequest(ctx context.Context, l RequestLog)
+}
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the API root, e.g. TestBaseURL. It must be https unless the
+	// host is a loopback address (see ValidateBaseURL).
+	BaseURL           string
+	AuthenticityToken string
+	MerchantKey       string
+	// UserAgent is sent with every request.
+	UserAgent string
+	// RequestTimeout bounds each HTTP attempt (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// MaxRetries is how many times a failed idempotent request is retried
+	// (0 means no retries; negative means DefaultMaxRetries).
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff (defaults
+	// 500ms and 30s). A Retry-After header wins, capped at RetryWaitMax.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// MaxRequestsPerSecond limits the request rate (0: unlimited).
+	MaxRequestsPerSecond float64
+	// Now is the clock used for signature timestamps (default time.Now).
+	Now func() time.Time
+	// Logger, when set, is told about every HTTP attempt.
+	Logger Logger
+	// Transport replaces the default pooled transport (tests).
+	Transport http.RoundTripper
+}
+
+// Client talks to Monri's Customers API. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	token, key string
+	userAgent  string
+	retrying   *retryablehttp.Client // idempotent requests
+	once       *retryablehttp.Client // create: no automatic retry
+	maxRetries int
+	backoff    func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
+	waitMin    time.Duration
+	waitMax    time.Duration
+	retries    atomic.Int64
+}
+
+// ValidateBaseURL parses a base URL and checks that it is https, or http on a
+// loopback host (localhost, 127.0.0.0/8, ::1).
+func ValidateBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL such as %s", raw, TestBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q must not contain user info, a query or a fragment", raw)
+	}
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("%q uses plain http: only https is allowed, except for loopback hosts (localhost, 127.0.0.1, ::1) such as a local Monri sandbox", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback IP address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// New builds a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := ValidateBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("base URL: %w", err)
+	}
+	if cfg.AuthenticityToken == "" || cfg.MerchantKey == "" {
+		return nil, errors.New("both the authenticity token and the merchant key are required")
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = 500 * time.Millisecond
+	}
+	if cfg.RetryWaitMax <= 0 {
+		cfg.RetryWaitMax = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	inner := cfg.Transport
+	if inner == nil {
+		t := cleanhttp.DefaultPooledTransport()
+		// Terraform walks the graph with 10 concurrent operations by default;
+		// keep enough idle connections to reuse one per operation.
+		t.MaxIdleConnsPerHost = 64
+		t.MaxIdleConns = 128
+		inner = t
+	}
+	st := &signingTransport{
+		base:   inner,
+		token:  cfg.AuthenticityToken,
+		key:    cfg.MerchantKey,
+		now:    cfg.Now,
+		ua:     cfg.UserAgent,
+		logger: cfg.Logger,
+	}
+	if cfg.MaxRequestsPerSecond > 0 {
+		st.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)
+	}
+	httpClient := &http.Client{Transport: st, Timeout: cfg.RequestTimeout}
+
+	c := &Client{
+		base:       base,
+		token:      cfg.AuthenticityToken,
+		key:        cfg.MerchantKey,
+		userAgent:  cfg.UserAgent,
+		maxRetries: cfg.MaxRetries,
+		backoff:    Backoff,
+		waitMin:    cfg.RetryWaitMin,
+		waitMax:    cfg.RetryWaitMax,
+	}
+	newRC := func(max int) *retryablehttp.Client {
+		return &retryablehttp.Client{
+			HTTPClient:   httpClient,
+			RetryWaitMin: cfg.RetryWaitMin,
+			RetryWaitMax: cfg.RetryWaitMax,
+			RetryMax:     max,
+			CheckRetry:   c.checkRetry,
+			Backoff:      Backoff,
+			ErrorHandler: retryablehttp.PassthroughErrorHandler,
+			Logger:       nil,
+		}
+	}
+	c.retrying = newRC(cfg.MaxRetries)
+	c.once = newRC(0)
+	return c, nil
+}
+
+// Retries returns how many retries this client has made so far.
+func (c *Client) Retries() int64 { return c.retries.Load() }
+
+// checkRetry retries connection errors, timeouts, 429, 502, 503 and 504, never
+// other 4xx, and stops when the caller's context is done.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	retry := false
+	if err != nil {
+		retry = isRetryableError(err)
+	} else if resp != nil {
+		retry = isRetryableStatus(resp.StatusCode)
+	}
+	if retry {
+		c.retries.Add(1)
+	}
+	return retry, nil
+}
+
+func isRetryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+func isRetryableError(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	// TLS certificate problems do not heal by retrying.
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+		return false
+	}
+	return true
+}
+
+// Backoff is exponential backoff with full jitter between min and max; a
+// Retry-After header (seconds or HTTP date) on any response wins, capped at max.
+func Backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			if d > max {
+				d = max
+			}
+			return d
+		}
+	}
+	ceil := float64(min) * float64(uint64(1)<<min64(attempt, 30))
+	if ceil > float64(max) {
+		ceil = float64(max)
+	}
+	// Full jitter in [min/2, ceil].
+	lo := float64(min) / 2
+	return time.Duration(lo + rand.Float64()*(ceil-lo))
+}
+
+func min64(a, b int) uint {
+	if a < b {
+		if a < 0 {
+			return 0
+		}
+		return uint(a)
+	}
+	return uint(b)
+}
+
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+type ctxKey int
+
+const (
+	ctxNoAuth ctxKey = iota
+	ctxAttempt
+)
+
+// signingTransport signs every attempt afresh (new timestamp), sets the
+// headers Monri requires, applies the rate limit and logs the attempt.
+type signingTransport struct {
+	base       http.RoundTripper
+	token, key string
+	now        func() time.Time
+	ua         string
+	logger     Logger
+	limiter    *rate.Limiter
+}
+
+func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	r := req.Clone(ctx)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		r.Body = http.NoBody
+	}
+	r.Header.Set("Accept", "application/json")
+	r.Header.Set("Content-Type", "application/json")
+	if t.ua != "" {
+		r.Header.Set("User-Agent", t.ua)
+	}
+	if noAuth, _ := ctx.Value(ctxNoAuth).(bool); !noAuth {
+		r.Header.Set("Authorization", AuthorizationHeader(t.key, t.token, t.now().Unix(), r.URL.RequestURI(), body))
+	}
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	attempt := 1
+	if p, ok := ctx.Value(ctxAttempt).(*atomic.Int32); ok {
+		attempt = int(p.Add(1))
+	}
+	start := time.Now()
+	resp, err := t.base.RoundTrip(r)
+	if t.logger != nil {
+		l := RequestLog{Method: r.Method, Path: r.URL.RequestURI(), Duration: time.Since(start), Attempt: attempt, Err: err}
+		if resp != nil {
+			l.Status = resp.StatusCode
+		}
+		t.logger.LogRequest(ctx, l)
+	}
+	return resp, err
+}
+
+// request describes one API call.
+type request struct {
+	method string
+	path   string // escaped path plus query, e.g. "/v2/customers?limit=10&offset=0"
+	body   any
+	noAuth bool
+	once   bool // do not retry automatically (create)
+}
+
+// do performs a request and decodes a successful JSON answer into out.
+func (c *Client) do(ctx context.Context, rq request, out any) error {
+	var body []byte
+	if rq.body != nil {
+		var err error
+		if body, err = json.Marshal(rq.body); err != nil {
+			return fmt.Errorf("encoding request: %w", err)
+		}
+	}
+	if rq.noAuth {
+		ctx = context.WithValue(ctx, ctxNoAuth, true)
+	}
+	ctx = context.WithValue(ctx, ctxAttempt, new(atomic.Int32))
+	var reqBody any
+	if body != nil {
+		reqBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, rq.method, c.base.String()+rq.path, reqBody)
+	if err != nil {
+		return fmt.Errorf("building request %s %s: %w", rq.method, rq.path, err)
+	}
+	rc := c.retrying
+	if rq.once {
+		rc = c.once
+	}
+	resp, err := rc.Do(req)
+	if err != nil {
+		return &TransportError{Method: rq.method, Path: rq.path, Err: stripURL(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return &TransportError{Method: rq.method, Path: rq.path, Err: err, Received: true}
+	}
+	if len(data) > MaxResponseBytes {
+		return &APIError{HTTPStatus: resp.StatusCode, Method: rq.method, Path: rq.path,
+			Message: fmt.Sprintf("response body larger than %d bytes", MaxResponseBytes), NotJSON: true}
+	}
+	err = decodeResponse(rq.method, rq.path, resp.StatusCode, data, out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
+	}
+	return err
+}
+
+// decodeResponse turns a response into out or an error. It is separate from
+// do so that it can be fuzzed.
+func decodeResponse(method, path string, status int, data []byte, out any) error {
+	var env struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	jsonErr := json.Unmarshal(data, &env)
+	if status < 200 || status > 299 {
+		apiErr := &APIError{HTTPStatus: status, Method: method, Path: path}
+		if jsonErr == nil && (env.Status != "" || env.Message != "") {
+			apiErr.Status, apiErr.Message = env.Status, env.Message
+		} else if len(bytes.TrimSpace(data)) > 0 {
+			apiErr.NotJSON = true
+			apiErr.Message = excerpt(data, 200)
+		}
+		return apiErr
+	}
+	if jsonErr != nil {
+		return &APIError{HTTPStatus: status, Method: method, Path: path, NotJSON: true,
+			Message: "could not decode response (" + jsonErr.Error() + "): " + excerpt(data, 120)}
+	}
+	if env.Status != "" && env.Status != "approved" && env.Status != "created" && env.Status != "updated" {
+		return &APIError{HTTPStatus: status, Method: method, Path: path, Status: env.Status, Message: env.Message}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return &APIError{HTTPStatus: status, Method: method, Path: path, NotJSON: true,
+				Message: "could not decode response: " + err.Error()}
+		}
+	}
+	return nil
+}
+
+// TransportError is a request that got no HTTP answer (connection refused or
+// lost, timeout), after any retries.
+type TransportError struct {
+	Method, Path string
+	Err          error
+	// Received is true when the status line arrived but the body could not be read.
+	Received bool
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// notSent reports whether the request certainly did not reach the server
+// (the connection could not be opened), so that even a create can be retried.
+func (e *TransportError) notSent() bool {
+	var op *net.OpError
+	return errors.As(e.Err, &op) && op.Op == "dial"
+}
+
+// stripURL removes the URL from a *url.Error (the method and path are reported
+// separately and the base URL is known to the user).
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,280 @@
+package monri
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+func customerPath(uuid string) string {
+	return "/v2/customers/" + url.PathEscape(uuid)
+}
+
+// GetCustomer retrieves a customer by uuid. A missing customer, or one Monri
+// reports as deleted, is ErrNotFound (a deleted one as *DeletedError, which
+// carries what Monri returned).
+func (c *Client) GetCustomer(ctx context.Context, uuid string) (*Customer, error) {
+	if uuid == "" {
+		return nil, errors.New("customer uuid is empty")
+	}
+	return c.getCustomer(ctx, customerPath(uuid))
+}
+
+// GetCustomerByMerchantID retrieves a customer by merchant_customer_id
+// (path-escaped, so "/", spaces, "%" and non-ASCII characters are safe).
+func (c *Client) GetCustomerByMerchantID(ctx context.Context, merchantCustomerID string) (*Customer, error) {
+	if merchantCustomerID == "" {
+		return nil, errors.New("merchant_customer_id is empty")
+	}
+	return c.getCustomer(ctx, "/v2/merchants/customers/"+url.PathEscape(merchantCustomerID))
+}
+
+func (c *Client) getCustomer(ctx context.Context, path string) (*Customer, error) {
+	var cust Customer
+	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &cust); err != nil {
+		return nil, err
+	}
+	if cust.Deleted {
+		return &cust, &DeletedError{Customer: &cust}
+	}
+	return &cust, nil
+}
+
+// UpdateCustomer sends a partial update. Monri sets absolute values, so the
+// request is retried on transient faults like a GET.
+func (c *Client) UpdateCustomer(ctx context.Context, uuid string, u CustomerUpdate) (*Customer, error) {
+	if uuid == "" {
+		return nil, errors.New("customer uuid is empty")
+	}
+	var cust Customer
+	if err := c.do(ctx, request{method: http.MethodPost, path: customerPath(uuid), body: u}, &cust); err != nil {
+		return nil, err
+	}
+	if cust.Deleted {
+		return &cust, &DeletedError{Customer: &cust}
+	}
+	return &cust, nil
+}
+
+// DeleteCustomer deletes a customer. A customer that is already gone is
+// ErrNotFound; callers that want "absent" can treat that as success.
+func (c *Client) DeleteCustomer(ctx context.Context, uuid string) error {
+	if uuid == "" {
+		return errors.New("customer uuid is empty")
+	}
+	var out struct {
+		Deleted *bool `json:"deleted"`
+	}
+	if err := c.do(ctx, request{method: http.MethodDelete, path: customerPath(uuid)}, &out); err != nil {
+		return err
+	}
+	if out.Deleted != nil && !*out.Deleted {
+		return fmt.Errorf("DELETE %s: Monri answered approved but \"deleted\": false", customerPath(uuid))
+	}
+	return nil
+}
+
+type listResponse[T any] struct {
+	Data []T `json:"data"`
+}
+
+// ListCustomers returns one page of customers, newest first.
+func (c *Client) ListCustomers(ctx context.Context, p ListParams) ([]Customer, error) {
+	var out listResponse[Customer]
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/v2/customers" + p.query()}, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// ListPaymentMethods returns one page of a customer's saved cards.
+func (c *Client) ListPaymentMethods(ctx context.Context, customerUUID string, p ListParams) ([]PaymentMethod, error) {
+	if customerUUID == "" {
+		return nil, errors.New("customer uuid is empty")
+	}
+	var out listResponse[PaymentMethod]
+	if err := c.do(ctx, request{method: http.MethodGet, path: customerPath(customerUUID) + "/payment-methods" + p.query()}, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// CreateAccessToken obtains an OAuth access token (POST /v2/oauth, no
+// Authorization header; the credentials travel in the body).
+func (c *Client) CreateAccessToken(ctx context.Context, scopes []string) (*AccessToken, error) {
+	if len(scopes) == 0 {
+		scopes = []string{ScopeCustomers, ScopePaymentMethods}
+	}
+	body := struct {
+		ClientID     string   `json:"client_id"`
+		ClientSecret string   `json:"client_secret"`
+		Scopes       []string `json:"scopes"`
+		GrantType    string   `json:"grant_type"`
+	}{c.token, c.key, scopes, "client_credentials"}
+	var tok AccessToken
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/v2/oauth", body: body, noAuth: true}, &tok); err != nil {
+		return nil, err
+	}
+	if tok.AccessToken == "" {
+		return nil, errors.New("POST /v2/oauth: Monri answered without an access_token")
+	}
+	return &tok, nil
+}
+
+// CreateCustomer creates a customer without ever creating it twice.
+//
+// Create is not idempotent, so it is not retried blindly. When a request's
+// outcome is unknown (the connection was lost after sending, a timeout, a 5xx
+// or an unreadable answer) and MerchantCustomerID is set, the customer is
+// looked up by it: found means it was created and is returned; not found
+// means the create is retried (up to the client's MaxRetries). Without a
+// MerchantCustomerID such an outcome is an *UnknownOutcomeError. A duplicate
+// merchant_customer_id is a *DuplicateMerchantCustomerIDError.
+func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Customer, error) {
+	ambiguous := false // an earlier attempt may have created the customer
+	for attempt := 0; ; attempt++ {
+		var cust Customer
+		err := c.do(ctx, request{method: http.MethodPost, path: "/v2/customers", body: f, once: true}, &cust)
+		if err == nil {
+			if cust.UUID == "" {
+				err = &APIError{HTTPStatus: http.StatusOK, Method: http.MethodPost, Path: "/v2/customers", NotJSON: true,
+					Message: "the answer has no customer uuid"}
+			} else {
+				return &cust, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, c.unknownOrErr(err, f, ambiguous || !neverSent(err))
+		}
+
+		var apiErr *APIError
+		isAPI := errors.As(err, &apiErr)
+		switch {
+		case isAPI && apiErr.HTTPStatus == http.StatusTooManyRequests:
+			// Throttled before processing: safe to retry.
+		case isAPI && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500:
+			if f.MerchantCustomerID != nil && apiErr.HTTPStatus != http.StatusUnauthorized && apiErr.HTTPStatus != http.StatusForbidden {
+				existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
+				if lerr == nil {
+					if ambiguous {
+						// Our own earlier attempt created it.
+						return c.adopt(ctx, existing, f)
+					}
+					return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *f.MerchantCustomerID, ExistingUUID: existing.UUID, Err: err}
+				}
+			}
+			return nil, err
+		case neverSent(err):
+			// The connection could not be opened: nothing reached Monri.
+		default:
+			// The outcome is unknown.
+			ambiguous = true
+			if f.MerchantCustomerID == nil {
+				return nil, &UnknownOutcomeError{Err: err}
+			}
+			existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
+			switch {
+			case lerr == nil:
+				return c.adopt(ctx, existing, f)
+			case !errors.Is(lerr, ErrNotFound):
+				return nil, &UnknownOutcomeError{Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %v", err, lerr)}
+			}
+		}
+		if attempt >= c.maxRetries {
+			if ambiguous && f.MerchantCustomerID == nil {
+				return nil, &UnknownOutcomeError{Err: err}
+			}
+			return nil, err
+		}
+		c.retries.Add(1)
+		var resp *http.Response
+		if isAPI && apiErr.RetryAfter > 0 {
+			resp = &http.Response{Header: http.Header{"Retry-After": {fmt.Sprint(int(apiErr.RetryAfter.Seconds()))}}}
+		}
+		t := time.NewTimer(c.backoff(c.waitMin, c.waitMax, attempt, resp))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, c.unknownOrErr(err, f, ambiguous)
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) unknownOrErr(err error, f CustomerFields, ambiguous bool) error {
+	if ambiguous && f.MerchantCustomerID == nil {
+		return &UnknownOutcomeError{Err: err}
+	}
+	return err
+}
+
+func neverSent(err error) bool {
+	var te *TransportError
+	return errors.As(err, &te) && te.notSent()
+}
+
+// adopt returns a customer found after an ambiguous create, first bringing any
+// field that differs from what was asked for in line with it.
+func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields) (*Customer, error) {
+	u := UpdateFromFields(existing, f)
+	if u.IsEmpty() {
+		return existing, nil
+	}
+	return c.UpdateCustomer(ctx, existing.UUID, u)
+}
+
+// UpdateFromFields returns the update that turns have into want: fields set in
+// want and different in have are set, fields nil in want and set in have are
+// cleared, metadata keys are set or removed.
+func UpdateFromFields(have *Customer, want CustomerFields) CustomerUpdate {
+	diff := func(h, w *string) Field {
+		switch {
+		case w == nil && h == nil:
+			return Unchanged
+		case w == nil:
+			return Clear()
+		case h == nil || *h != *w:
+			return Set(*w)
+		}
+		return Unchanged
+	}
+	u := CustomerUpdate{
+		MerchantCustomerID: diff(have.MerchantCustomerID, want.MerchantCustomerID),
+		Description:        diff(have.Description, want.Description),
+		Email:              diff(have.Email, want.Email),
+		Name:               diff(have.Name, want.Name),
+		Phone:              diff(have.Phone, want.Phone),
+		ZipCode:            diff(have.ZipCode, want.ZipCode),
+		City:               diff(have.City, want.City),
+		Address:            diff(have.Address, want.Address),
+		Country:            diff(have.Country, want.Country),
+	}
+	u.Metadata = MetadataChanges(have.Metadata, want.Metadata)
+	return u
+}
+
+// MetadataChanges returns the metadata keys to send to turn have into want:
+// new or changed keys with their value, removed keys with nil.
+func MetadataChanges(have, want map[string]string) map[string]*string {
+	var m map[string]*string
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			if m == nil {
+				m = map[string]*string{}
+			}
+			m[k] = &v
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			if m == nil {
+				m = map[string]*string{}
+			}
+			m[k] = nil
+		}
+	}
+	return m
+}

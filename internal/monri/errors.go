@@ -1,0 +1,143 @@
+package monri
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ErrNotFound means the customer does not exist or has been deleted. Monri
+// answers either 404 or 200 with "deleted": true for a deleted customer; both
+// are reported as ErrNotFound (use errors.Is).
+var ErrNotFound = errors.New("monri: not found")
+
+// APIError is an answer from Monri (or a proxy in front of it) that is not a
+// success. It never carries the Authorization header or the request body.
+type APIError struct {
+	// HTTPStatus is the HTTP status code of the response.
+	HTTPStatus int
+	// Status is Monri's "status" field ("invalid-request", "error"), empty
+	// when the body was not Monri JSON.
+	Status string
+	// Message is Monri's "message" field, or a short excerpt of a non-JSON body.
+	Message string
+	// Method and Path identify the request (path includes the query string).
+	Method string
+	Path   string
+	// NotJSON is true when the body was not a Monri JSON document (an HTML
+	// error page from a proxy, for example).
+	NotJSON bool
+	// RetryAfter is the server's Retry-After, when it sent one.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: HTTP %d", e.Method, e.Path, e.HTTPStatus)
+	if t := http.StatusText(e.HTTPStatus); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Status != "" {
+		b.WriteString(" (" + e.Status + ")")
+	}
+	if e.Message != "" {
+		if e.NotJSON {
+			b.WriteString(": non-JSON response: " + e.Message)
+		} else {
+			b.WriteString(": " + e.Message)
+		}
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for a 404.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.HTTPStatus == http.StatusNotFound
+}
+
+// Temporary reports whether the error is of a kind that retrying may cure.
+func (e *APIError) Temporary() bool {
+	return isRetryableStatus(e.HTTPStatus)
+}
+
+// DeletedError is returned (wrapping ErrNotFound) when Monri answers 200 for
+// a customer that is marked deleted. Customer holds what Monri returned.
+type DeletedError struct {
+	Customer *Customer
+}
+
+func (e *DeletedError) Error() string {
+	return fmt.Sprintf("monri: customer %s is deleted", e.Customer.UUID)
+}
+
+func (e *DeletedError) Unwrap() error { return ErrNotFound }
+
+// UnknownOutcomeError is returned by CreateCustomer when the request may have
+// created a customer on the server but no answer was received, and there is no
+// merchant_customer_id to look the customer up by, so retrying could create a
+// duplicate.
+type UnknownOutcomeError struct {
+	Err error
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return "the create request's outcome is unknown (the customer may exist on Monri): " + e.Err.Error()
+}
+
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+// DuplicateMerchantCustomerIDError is returned by CreateCustomer when Monri
+// rejects the create because another customer already has the
+// merchant_customer_id.
+type DuplicateMerchantCustomerIDError struct {
+	MerchantCustomerID string
+	// ExistingUUID is the uuid of the customer that holds the id, when the
+	// lookup found it.
+	ExistingUUID string
+	Err          error
+}
+
+func (e *DuplicateMerchantCustomerIDError) Error() string {
+	return fmt.Sprintf("a Monri customer with merchant_customer_id %q already exists: %v", e.MerchantCustomerID, e.Err)
+}
+
+func (e *DuplicateMerchantCustomerIDError) Unwrap() error { return e.Err }
+
+// excerpt returns at most n runes of a body, with runs of white space folded
+// and HTML tags removed, for readable errors from non-JSON answers.
+func excerpt(body []byte, n int) string {
+	var b strings.Builder
+	inTag, space := false, false
+	count := 0
+	for _, r := range string(body) {
+		switch {
+		case r == '<':
+			inTag = true
+			continue
+		case r == '>' && inTag:
+			inTag = false
+			space = true
+			continue
+		case inTag:
+			continue
+		case unicode.IsSpace(r) || !unicode.IsPrint(r):
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+			count++
+		}
+		space = false
+		b.WriteRune(r)
+		count++
+		if count >= n {
+			b.WriteString("…")
+			break
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,76 @@
+package monri
+
+import (
+	"context"
+	"fmt"
+)
+
+// PageOptions control a complete listing.
+type PageOptions struct {
+	// PageSize is the limit asked for per request (default 100). The server
+	// may answer fewer; paging goes on until it answers an empty page.
+	PageSize int
+	// MaxItems stops the listing once this many distinct items are collected
+	// (0: no limit).
+	MaxItems int
+}
+
+// Paginate fetches pages until the server returns an empty one (never
+// stopping early because a page was shorter than asked: the server may cap
+// the page size), de-duplicating items by key (a create during paging shifts
+// offsets and repeats an item). If a whole non-empty page holds only items
+// already seen, the server is not honouring offset and Paginate fails rather
+// than loop or truncate silently.
+func Paginate[T any](ctx context.Context, opts PageOptions, key func(T) string, fetch func(context.Context, ListParams) ([]T, error)) ([]T, error) {
+	size := opts.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	var out []T
+	seen := map[string]struct{}{}
+	offset := 0
+	for {
+		limit := size
+		if opts.MaxItems > 0 && opts.MaxItems-len(out) < limit {
+			limit = opts.MaxItems - len(out)
+		}
+		page, err := fetch(ctx, ListParams{Limit: limit, Offset: offset})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return out, nil
+		}
+		fresh := 0
+		for _, item := range page {
+			k := key(item)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			fresh++
+			out = append(out, item)
+			if opts.MaxItems > 0 && len(out) >= opts.MaxItems {
+				return out, nil
+			}
+		}
+		if fresh == 0 {
+			return nil, fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, len(page))
+		}
+		offset += len(page)
+	}
+}
+
+// ListAllCustomers lists every customer, newest first, paging as Paginate does.
+func (c *Client) ListAllCustomers(ctx context.Context, opts PageOptions) ([]Customer, error) {
+	return Paginate(ctx, opts, func(cu Customer) string { return cu.UUID }, c.ListCustomers)
+}
+
+// ListAllPaymentMethods lists every saved card of a customer, paging as
+// Paginate does.
+func (c *Client) ListAllPaymentMethods(ctx context.Context, customerUUID string, opts PageOptions) ([]PaymentMethod, error) {
+	return Paginate(ctx, opts, func(p PaymentMethod) string { return p.ID },
+		func(ctx context.Context, p ListParams) ([]PaymentMethod, error) {
+			return c.ListPaymentMethods(ctx, customerUUID, p)
+		})
+}
