@@ -1,0 +1,232 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+)
+
+var (
+	_ resource.Resource                = &customerResource{}
+	_ resource.ResourceWithConfigure   = &customerResource{}
+	_ resource.ResourceWithImportState = &customerResource{}
+)
+
+// NewCustomerResource returns the monri_customer resource.
+func NewCustomerResource() resource.Resource {
+	return &customerResource{}
+}
+
+type customerResource struct {
+	client *monri.Client
+}
+
+func (r *customerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_customer"
+}
+
+func (r *customerResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = CustomerResourceSchema()
+}
+
+// CustomerResourceSchema is the schema of monri_customer. It is exported so
+// that the benchmark's no-op baseline provider serves the identical schema.
+func CustomerResourceSchema() schema.Schema {
+	str := func(desc string, v ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, MarkdownDescription: desc, Validators: v}
+	}
+	return schema.Schema{
+		MarkdownDescription: "A customer in Monri's Customers API. Monri keeps the customer's saved cards " +
+			"(see the `monri_customer_payment_methods` data source) under its `id`.\n\n" +
+			"All attributes are optional. Changes are applied in place with a partial update that sends only what changed; " +
+			"removing an attribute from the configuration clears it on Monri. Deleting the resource deletes the customer.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The Monri customer UUID (Monri's `uuid`), assigned on create.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"merchant_customer_id": str("Your own identifier for the customer, 1–100 characters, unique among your live customers. "+
+				"Can be changed in place. Setting it is strongly recommended: it lets the provider create the customer safely when a "+
+				"create request's outcome is unknown, and lets you import with `merchant_customer_id:<value>`.",
+				lengthBetween(1, 100)),
+			"description": str("A description of the customer, 1–200 characters.", lengthBetween(1, 200)),
+			"email": schema.StringAttribute{
+				Optional:   true,
+				CustomType: emailType{},
+				MarkdownDescription: "The customer's email address, 1–200 characters. Compared without regard to letter case, " +
+					"so an address Monri stores lower-cased does not show as a change.",
+				Validators: emailValidators(),
+			},
+			"name":  str("The customer's full name or business name, 1–50 characters.", lengthBetween(1, 50)),
+			"phone": str("The customer's phone number, 1–30 characters.", lengthBetween(1, 30)),
+			"metadata": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Key-value pairs stored with the customer; keys must not be empty. Keys removed from the " +
+					"configuration are removed on Monri.",
+				Validators: metadataValidators(),
+			},
+			"zip_code": str("The customer's ZIP or postal code, 1–9 characters.", lengthBetween(1, 9)),
+			"city":     str("The customer's city, district, suburb, town or village, 3–30 characters.", lengthBetween(3, 30)),
+			"address":  str("The customer's address, 3–100 characters.", lengthBetween(3, 100)),
+			"country": str("The customer's country as an ISO 3166-1 alpha-2 code in upper case, such as `BA` or `HR`.",
+				countryCode()),
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the customer was created (RFC 3339, as Monri returns it).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the customer was last changed (RFC 3339, as Monri returns it).",
+			},
+		},
+	}
+}
+
+func (r *customerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.client = data.client
+}
+
+func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan customerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cust, err := r.client.CreateCustomer(ctx, plan.toFields())
+	if err != nil {
+		var dup *monri.DuplicateMerchantCustomerIDError
+		var unknown *monri.UnknownOutcomeError
+		switch {
+		case errors.As(err, &dup):
+			detail := fmt.Sprintf("Monri already has a customer with merchant_customer_id %q, so it refused to create another one.", dup.MerchantCustomerID)
+			if dup.ExistingUUID != "" {
+				detail += fmt.Sprintf(" It is customer %s.", dup.ExistingUUID)
+			}
+			detail += fmt.Sprintf("\n\nTo manage that customer with Terraform, import it:\n\n  terraform import <resource address> %s%s\n\n"+
+				"or use a different merchant_customer_id.\n\n%s", merchantIDImportPrefix, dup.MerchantCustomerID, errorDetail(dup.Err))
+			resp.Diagnostics.AddAttributeError(path.Root("merchant_customer_id"), "Duplicate Monri Customer", detail)
+		case errors.As(err, &unknown):
+			resp.Diagnostics.AddError("Unable to Create Monri Customer",
+				"The create request's outcome is unknown: the customer may have been created on Monri, but no answer arrived, "+
+					"and without a merchant_customer_id the provider cannot look it up, so it did not retry (a retry could create a duplicate).\n\n"+
+					"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with "+
+					"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n"+
+					errorDetail(unknown.Err))
+		default:
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", errorDetail(err))
+		}
+		return
+	}
+	state := customerFromAPI(cust, plan.Metadata)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state customerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cust, err := r.client.GetCustomer(ctx, state.ID.ValueString())
+	if errors.Is(err, monri.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Monri Customer",
+			fmt.Sprintf("Reading customer %s failed. %s", state.ID.ValueString(), errorDetail(err)))
+		return
+	}
+	newState := customerFromAPI(cust, state.Metadata)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+}
+
+func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state customerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u := customerUpdate(plan, state)
+	var cust *monri.Customer
+	var err error
+	if u.IsEmpty() {
+		// Only the spelling of metadata's emptiness or an email's case changed.
+		cust, err = r.client.GetCustomer(ctx, state.ID.ValueString())
+	} else {
+		cust, err = r.client.UpdateCustomer(ctx, state.ID.ValueString(), u)
+	}
+	if err != nil {
+		detail := fmt.Sprintf("Updating customer %s failed. %s", state.ID.ValueString(), errorDetail(err))
+		if errors.Is(err, monri.ErrNotFound) {
+			detail = fmt.Sprintf("Customer %s no longer exists on Monri (it was deleted outside Terraform). "+
+				"Run terraform apply again: the refresh will notice and plan to create it.", state.ID.ValueString())
+		}
+		resp.Diagnostics.AddError("Unable to Update Monri Customer", detail)
+		return
+	}
+	newState := customerFromAPI(cust, plan.Metadata)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+}
+
+func (r *customerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state customerModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteCustomer(ctx, state.ID.ValueString())
+	if err != nil && !errors.Is(err, monri.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Monri Customer",
+			fmt.Sprintf("Deleting customer %s failed. %s", state.ID.ValueString(), errorDetail(err)))
+	}
+}
+
+func (r *customerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+
+			"\n\nImport a customer by its uuid (terraform import monri_customer.example 4b281da4-d145-4233-b957-2018cf9aa0fb) "+
+			"or by merchant_customer_id (terraform import monri_customer.example merchant_customer_id:customer-1234).")
+		return
+	}
+	uuid := id.uuid
+	if id.merchantCustomerID != "" {
+		cust, err := r.client.GetCustomerByMerchantID(ctx, id.merchantCustomerID)
+		switch {
+		case errors.Is(err, monri.ErrNotFound):
+			resp.Diagnostics.AddError("Cannot Import Monri Customer",
+				fmt.Sprintf("There is no Monri customer with merchant_customer_id %q.", id.merchantCustomerID))
+			return
+		case err != nil:
+			resp.Diagnostics.AddError("Cannot Import Monri Customer",
+				fmt.Sprintf("Looking up merchant_customer_id %q failed. %s", id.merchantCustomerID, errorDetail(err)))
+			return
+		}
+		uuid = cust.UUID
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), uuid)...)
+}

@@ -1,0 +1,55 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+)
+
+// errorDetail turns a client error into a diagnostic detail: what Monri said,
+// the HTTP status, and what to do next. It never includes request bodies or
+// credentials (the client's errors do not carry them).
+func errorDetail(err error) string {
+	var apiErr *monri.APIError
+	var transportErr *monri.TransportError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("The request did not complete in time: %v. Raise request_timeout or check connectivity to Monri.", err)
+	case errors.As(err, &apiErr):
+		next := "Check the request and try again."
+		switch {
+		case apiErr.HTTPStatus == http.StatusUnauthorized:
+			next = "Monri rejected the credentials or the request signature: check authenticity_token and merchant_key " +
+				"(or MONRI_AUTHENTICITY_TOKEN and MONRI_MERCHANT_KEY) and that they belong to the environment in use, and that this machine's clock is correct."
+		case apiErr.HTTPStatus == http.StatusForbidden:
+			next = "The credentials are not allowed to do this; check the merchant account's permissions."
+		case apiErr.HTTPStatus == http.StatusTooManyRequests:
+			next = "Monri is throttling requests: retry later, raise max_retries, or set max_requests_per_second."
+		case apiErr.HTTPStatus >= 500:
+			next = "Monri or a proxy in front of it failed; this is usually temporary: retry later."
+		case apiErr.NotJSON:
+			next = "The answer did not come from Monri's API: check base_url and any proxy in between."
+		}
+		return fmt.Sprintf("Monri answered HTTP %d to %s %s", apiErr.HTTPStatus, apiErr.Method, apiErr.Path) +
+			messagePart(apiErr) + ". " + next
+	case errors.As(err, &transportErr):
+		return fmt.Sprintf("No answer from Monri for %s %s: %v. Check base_url and network connectivity; transient faults are retried up to max_retries times.",
+			transportErr.Method, transportErr.Path, transportErr.Err)
+	}
+	return err.Error()
+}
+
+func messagePart(e *monri.APIError) string {
+	switch {
+	case e.Message == "":
+		return ""
+	case e.NotJSON:
+		return fmt.Sprintf(" with a non-JSON body: %q", e.Message)
+	case e.Status != "":
+		return fmt.Sprintf(" (%s): %q", e.Status, e.Message)
+	}
+	return fmt.Sprintf(": %q", e.Message)
+}

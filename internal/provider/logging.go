@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+)
+
+// httpSubsystem is the tflog subsystem of the Monri HTTP client. Its level
+// follows TF_LOG_PROVIDER_MONRI_HTTP (and TF_LOG_PROVIDER / TF_LOG).
+const httpSubsystem = "http"
+
+// httpLogger logs one line per HTTP attempt: method, path, status, duration
+// and attempt number. Requests carry no secrets in those fields, and the
+// logger's own masking removes the credentials from anything else the
+// subsystem logs.
+type httpLogger struct {
+	secrets []string
+}
+
+func newHTTPLogger(secrets ...string) *httpLogger {
+	var s []string
+	for _, v := range secrets {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return &httpLogger{secrets: s}
+}
+
+func (l *httpLogger) LogRequest(ctx context.Context, r monri.RequestLog) {
+	ctx = tflog.NewSubsystem(ctx, httpSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_MONRI_HTTP"))
+	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, httpSubsystem, "authorization", "merchant_key", "access_token", "token", "client_secret")
+	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, httpSubsystem, l.secrets...)
+	ctx = tflog.SubsystemMaskMessageStrings(ctx, httpSubsystem, l.secrets...)
+	fields := map[string]any{
+		"method":      r.Method,
+		"path":        r.Path,
+		"status":      r.Status,
+		"duration_ms": r.Duration.Milliseconds(),
+		"attempt":     r.Attempt,
+	}
+	if r.Err != nil {
+		fields["error"] = r.Err.Error()
+		tflog.SubsystemWarn(ctx, httpSubsystem, "Monri API request failed", fields)
+		return
+	}
+	tflog.SubsystemDebug(ctx, httpSubsystem, "Monri API request", fields)
+}

@@ -1,0 +1,267 @@
+// Package provider holds the Terraform types of the Monri provider: the
+// provider itself, its resources, data sources and ephemeral resources. API
+// calls go through package monri.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+)
+
+// Environment variables read by the provider when the attribute is not set.
+const (
+	EnvAuthenticityToken    = "MONRI_AUTHENTICITY_TOKEN"
+	EnvMerchantKey          = "MONRI_MERCHANT_KEY"
+	EnvEnvironment          = "MONRI_ENVIRONMENT"
+	EnvBaseURL              = "MONRI_BASE_URL"
+	EnvRequestTimeout       = "MONRI_REQUEST_TIMEOUT"
+	EnvMaxRetries           = "MONRI_MAX_RETRIES"
+	EnvMaxRequestsPerSecond = "MONRI_MAX_REQUESTS_PER_SECOND"
+)
+
+var (
+	_ provider.Provider                       = &monriProvider{}
+	_ provider.ProviderWithEphemeralResources = &monriProvider{}
+)
+
+// New returns the provider factory for a version string.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &monriProvider{version: version}
+	}
+}
+
+type monriProvider struct {
+	version string
+	// configure, when set (tests), replaces how the client is built.
+	newClient func(monri.Config) (*monri.Client, error)
+}
+
+type providerModel struct {
+	AuthenticityToken    types.String  `tfsdk:"authenticity_token"`
+	MerchantKey          types.String  `tfsdk:"merchant_key"`
+	Environment          types.String  `tfsdk:"environment"`
+	BaseURL              types.String  `tfsdk:"base_url"`
+	RequestTimeout       types.String  `tfsdk:"request_timeout"`
+	MaxRetries           types.Int64   `tfsdk:"max_retries"`
+	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
+}
+
+// providerData is what resources and data sources receive from Configure.
+type providerData struct {
+	client *monri.Client
+}
+
+func (p *monriProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "monri"
+	resp.Version = p.version
+}
+
+func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Monri provider manages customers of the [Monri](https://monri.com) payment gateway " +
+			"through its Customers API, and looks up customers, their saved payment methods and OAuth access tokens.",
+		Attributes: map[string]schema.Attribute{
+			"authenticity_token": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The merchant's authenticity token, from the Monri merchant dashboard. " +
+					"Can also be set with the `" + EnvAuthenticityToken + "` environment variable. Required (here or in the environment).",
+			},
+			"merchant_key": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "The merchant key, from the Monri merchant dashboard, used to sign every request " +
+					"(`WP3-v2.1`, SHA-512). A secret: prefer the `" + EnvMerchantKey + "` environment variable. Required (here or in the environment).",
+			},
+			"environment": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The Monri environment: `test` (`" + monri.TestBaseURL + "`) or `prod` (`" + monri.ProdBaseURL + "`). " +
+					"Defaults to `test`. Can also be set with `" + EnvEnvironment + "`. Ignored when `base_url` is set.",
+				Validators: []validator.String{stringvalidator.OneOf("test", "prod")},
+			},
+			"base_url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The API base URL, overriding `environment` (for a proxy or the bundled Monri sandbox). " +
+					"Must be `https://`, except for loopback hosts (`localhost`, `127.0.0.1`, `::1`). Can also be set with `" + EnvBaseURL + "`.",
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long one HTTP attempt may take, as a Go duration such as `30s` or `1m`. Defaults to `30s`. " +
+					"Can also be set with `" + EnvRequestTimeout + "`.",
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "How many times a request that failed with a transient fault (connection error, timeout, " +
+					"HTTP 429, 502, 503 or 504) is retried, with exponential backoff. 0 to 10; defaults to 4. Can also be set with `" + EnvMaxRetries + "`.",
+				Validators: []validator.Int64{int64validator.Between(0, 10)},
+			},
+			"max_requests_per_second": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "Client-side limit on requests per second to Monri, so that a large refresh does not exhaust " +
+					"a shared API quota. Unlimited when unset or 0. Can also be set with `" + EnvMaxRequestsPerSecond + "`.",
+				Validators: []validator.Float64{float64validator.AtLeast(0)},
+			},
+		},
+	}
+}
+
+func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	unknown := map[string]bool{
+		"authenticity_token":      cfg.AuthenticityToken.IsUnknown(),
+		"merchant_key":            cfg.MerchantKey.IsUnknown(),
+		"environment":             cfg.Environment.IsUnknown(),
+		"base_url":                cfg.BaseURL.IsUnknown(),
+		"request_timeout":         cfg.RequestTimeout.IsUnknown(),
+		"max_retries":             cfg.MaxRetries.IsUnknown(),
+		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(),
+	}
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second"} {
+		if unknown[name] {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
+				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
+					"Set it statically, set it through its MONRI_* environment variable, or apply the resource it depends on first "+
+					"(terraform apply -target=...).", name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	conf, diags := resolveConfig(cfg, os.LookupEnv)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	conf.UserAgent = fmt.Sprintf("terraform-provider-monri/%s (+https://registry.terraform.io/providers/monri-community/monri) Terraform/%s",
+		p.version, req.TerraformVersion)
+	conf.Logger = newHTTPLogger(conf.AuthenticityToken, conf.MerchantKey)
+
+	newClient := p.newClient
+	if newClient == nil {
+		newClient = monri.New
+	}
+	client, err := newClient(conf)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create Monri API Client", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "configured Monri client", map[string]any{"base_url": conf.BaseURL})
+	data := &providerData{client: client}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.EphemeralResourceData = data
+}
+
+// resolveConfig merges the provider block with the environment (the block
+// wins) and validates the result. lookupEnv is os.LookupEnv in production.
+func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (monri.Config, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	str := func(v types.String, env string) (string, string) {
+		if !v.IsNull() {
+			return v.ValueString(), "provider configuration"
+		}
+		if s, ok := lookupEnv(env); ok && s != "" {
+			return s, "environment variable " + env
+		}
+		return "", ""
+	}
+	out := monri.Config{MaxRetries: monri.DefaultMaxRetries, RequestTimeout: monri.DefaultRequestTimeout}
+
+	out.AuthenticityToken, _ = str(cfg.AuthenticityToken, EnvAuthenticityToken)
+	out.MerchantKey, _ = str(cfg.MerchantKey, EnvMerchantKey)
+	if out.AuthenticityToken == "" {
+		diags.AddAttributeError(path.Root("authenticity_token"), "Missing Monri Authenticity Token",
+			"The provider needs the merchant's authenticity token. Set \"authenticity_token\" in the provider block or the "+
+				EnvAuthenticityToken+" environment variable. It is on the Monri merchant dashboard (for the bundled sandbox, see its start-up output).")
+	}
+	if out.MerchantKey == "" {
+		diags.AddAttributeError(path.Root("merchant_key"), "Missing Monri Merchant Key",
+			"The provider needs the merchant key to sign requests. Set \"merchant_key\" in the provider block or, better, the "+
+				EnvMerchantKey+" environment variable. It is on the Monri merchant dashboard (for the bundled sandbox, see its start-up output).")
+	}
+
+	env, envSrc := str(cfg.Environment, EnvEnvironment)
+	switch env {
+	case "", "test":
+		out.BaseURL = monri.TestBaseURL
+	case "prod":
+		out.BaseURL = monri.ProdBaseURL
+	default:
+		diags.AddAttributeError(path.Root("environment"), "Invalid Monri Environment",
+			fmt.Sprintf("The %s sets environment to %q; allowed values are \"test\" and \"prod\".", envSrc, env))
+	}
+	if base, src := str(cfg.BaseURL, EnvBaseURL); base != "" {
+		if _, err := monri.ValidateBaseURL(base); err != nil {
+			diags.AddAttributeError(path.Root("base_url"), "Invalid Monri Base URL",
+				fmt.Sprintf("The base_url from the %s is not allowed: %s.", src, err))
+		}
+		out.BaseURL = base
+	}
+	if s, src := str(cfg.RequestTimeout, EnvRequestTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid Monri Request Timeout",
+				fmt.Sprintf("The request_timeout from the %s is %q; it must be a positive Go duration such as \"30s\" or \"2m\".", src, s))
+		}
+		out.RequestTimeout = d
+	}
+	if !cfg.MaxRetries.IsNull() {
+		out.MaxRetries = int(cfg.MaxRetries.ValueInt64())
+	} else if s, ok := lookupEnv(EnvMaxRetries); ok && s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 10 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid Monri Max Retries",
+				fmt.Sprintf("The environment variable %s is %q; it must be a whole number from 0 to 10.", EnvMaxRetries, s))
+		}
+		out.MaxRetries = n
+	}
+	if !cfg.MaxRequestsPerSecond.IsNull() {
+		out.MaxRequestsPerSecond = cfg.MaxRequestsPerSecond.ValueFloat64()
+	} else if s, ok := lookupEnv(EnvMaxRequestsPerSecond); ok && s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 0 {
+			diags.AddAttributeError(path.Root("max_requests_per_second"), "Invalid Monri Max Requests Per Second",
+				fmt.Sprintf("The environment variable %s is %q; it must be a number of requests per second, 0 or more.", EnvMaxRequestsPerSecond, s))
+		}
+		out.MaxRequestsPerSecond = f
+	}
+	return out, diags
+}
+
+func (p *monriProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewCustomerResource,
+	}
+}
+
+func (p *monriProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
+
+func (p *monriProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{}
+}
