@@ -23,7 +23,9 @@ func (countryCodeValidator) Description(context.Context) string {
 	return "value must be an ISO 3166-1 alpha-2 country code in upper case, such as BA or HR"
 }
 
-func (v countryCodeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v countryCodeValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (countryCodeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
