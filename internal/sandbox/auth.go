@@ -1,0 +1,211 @@
+package sandbox
+
+import (
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	authScheme   = "WP3-v2.1"
+	bearerScheme = "Bearer"
+)
+
+// knownScopes are the scopes /v2/oauth can grant.
+var knownScopes = []string{scopeCustomers, scopePaymentMethods}
+
+type accessToken struct {
+	scopes    []string
+	expiresAt time.Time
+}
+
+// computeDigest returns hex(sha512(merchantKey + timestamp +
+// authenticityToken + fullpath + body)), the WP3-v2.1 digest.
+func computeDigest(merchantKey, timestamp, authenticityToken, fullpath string, body []byte) string {
+	h := sha512.New()
+	h.Write([]byte(merchantKey))
+	h.Write([]byte(timestamp))
+	h.Write([]byte(authenticityToken))
+	h.Write([]byte(fullpath))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// requestFullPath is the path and query exactly as the client sent them.
+func requestFullPath(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "/") {
+		return r.RequestURI
+	}
+	// Requests built for a direct ServeHTTP call have no RequestURI, and a
+	// proxy-style request has an absolute URI: fall back to the parsed URL.
+	return r.URL.RequestURI()
+}
+
+// hasMediaType reports whether the header value lists application/json.
+func hasMediaType(values []string, want string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err == nil && mt == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkHeaders enforces Accept and Content-Type.
+func checkHeaders(r *http.Request) *apiError {
+	if !hasMediaType(r.Header.Values("Accept"), "application/json") {
+		return invalidRequest(http.StatusBadRequest, "Accept header must be application/json")
+	}
+	if r.Method == http.MethodPost {
+		ct := r.Header.Get("Content-Type")
+		mt, _, err := mime.ParseMediaType(ct)
+		if ct == "" || err != nil || mt != "application/json" {
+			return invalidRequest(http.StatusBadRequest, "Content-Type header must be application/json")
+		}
+	}
+	return nil
+}
+
+// authenticate checks the Authorization header of an API request. scope is
+// the OAuth scope a bearer token needs for the route.
+func (s *Server) authenticate(r *http.Request, body []byte, scope string) *apiError {
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 || values[0] == "" {
+		return unauthorized("Authorization header is missing")
+	}
+	if len(values) > 1 {
+		return unauthorized("Authorization header must be sent once")
+	}
+	parts := strings.Split(values[0], " ")
+	switch parts[0] {
+	case authScheme:
+		return s.authenticateWP3(r, parts, body)
+	case bearerScheme:
+		return s.authenticateBearer(parts, scope)
+	default:
+		return unauthorized("unsupported Authorization scheme: expected " + authScheme + " or " + bearerScheme)
+	}
+}
+
+func (s *Server) authenticateWP3(r *http.Request, parts []string, body []byte) *apiError {
+	if len(parts) != 4 || slices.Contains(parts, "") {
+		return unauthorized("malformed Authorization header: expected \"" + authScheme + " <authenticity_token> <timestamp> <digest>\" separated by single spaces")
+	}
+	token, ts, digest := parts[1], parts[2], parts[3]
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.authToken)) != 1 {
+		return unauthorized("unknown authenticity token")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return unauthorized("Authorization timestamp must be an integer number of Unix seconds")
+	}
+	// Compare in whole seconds: a Duration would overflow (and wrap) for
+	// absurd timestamps such as milliseconds.
+	nowSec, tol := s.preciseNow().Unix(), int64(s.tolerance/time.Second)
+	if sec < nowSec-tol || sec > nowSec+tol {
+		return unauthorized(fmt.Sprintf("Authorization timestamp is outside the accepted window of %s around the server time %d", s.tolerance, s.preciseNow().Unix()))
+	}
+	want := computeDigest(s.merchantKey, ts, s.authToken, requestFullPath(r), body)
+	if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) != 1 {
+		return unauthorized("invalid digest: expected hex(sha512(merchant_key + timestamp + authenticity_token + fullpath + body)) with fullpath the request path and query as sent")
+	}
+	return nil
+}
+
+func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
+	if len(parts) != 2 || parts[1] == "" {
+		return unauthorized("malformed Authorization header: expected \"Bearer <access_token>\"")
+	}
+	s.tokensMu.Lock()
+	tok, ok := s.tokens[parts[1]]
+	s.tokensMu.Unlock()
+	if !ok {
+		return unauthorized("invalid access token")
+	}
+	if !s.preciseNow().Before(tok.expiresAt) {
+		return unauthorized("access token has expired")
+	}
+	if !slices.Contains(tok.scopes, scope) {
+		return invalidRequest(http.StatusForbidden, "access token is missing the "+scope+" scope")
+	}
+	return nil
+}
+
+// issueToken stores and returns a new access token.
+func (s *Server) issueToken(scopes []string) string {
+	now := s.preciseNow()
+	tok := randomHex(32)
+	s.tokensMu.Lock()
+	defer s.tokensMu.Unlock()
+	if len(s.tokens) >= 1024 {
+		for k, v := range s.tokens {
+			if !now.Before(v.expiresAt) {
+				delete(s.tokens, k)
+			}
+		}
+	}
+	s.tokens[tok] = accessToken{scopes: slices.Clone(scopes), expiresAt: now.Add(s.tokenTTL)}
+	return tok
+}
+
+type oauthRequest struct {
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Scopes       []string `json:"scopes"`
+	GrantType    string   `json:"grant_type"`
+}
+
+// handleOAuth implements POST /v2/oauth.
+func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ string, body []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	var req oauthRequest
+	if e := decodeStrict(body, &req); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	idOK := subtle.ConstantTimeCompare([]byte(req.ClientID), []byte(s.authToken)) == 1
+	secretOK := subtle.ConstantTimeCompare([]byte(req.ClientSecret), []byte(s.merchantKey)) == 1
+	if !idOK || !secretOK {
+		writeAPIError(w, unauthorized("invalid client_id or client_secret"))
+		return
+	}
+	switch req.GrantType {
+	case "client_credentials":
+	case "":
+		writeAPIError(w, invalidRequest(http.StatusBadRequest, "grant_type is required (client_credentials)"))
+		return
+	default:
+		writeAPIError(w, invalidRequest(http.StatusBadRequest, fmt.Sprintf("grant_type %q is not supported (client_credentials)", req.GrantType)))
+		return
+	}
+	if len(req.Scopes) == 0 {
+		writeAPIError(w, invalidRequest(http.StatusBadRequest, "scopes must not be empty (customers, payment-methods)"))
+		return
+	}
+	for _, sc := range req.Scopes {
+		if !slices.Contains(knownScopes, sc) {
+			writeAPIError(w, invalidRequest(http.StatusBadRequest, fmt.Sprintf("scopes: unknown scope %q (customers, payment-methods)", sc)))
+			return
+		}
+	}
+	tok := s.issueToken(req.Scopes)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok,
+		"token_type":   "Bearer",
+		"expires_in":   int64(s.tokenTTL / time.Second),
+		"status":       "approved",
+	})
+}

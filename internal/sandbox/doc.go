@@ -1,0 +1,57 @@
+// Package sandbox is a local emulator of the Monri Customers API (v2).
+//
+// It is used in-process by the provider's tests, by `make demo` and, through
+// the monri-sandbox command, by users who want a stand-in for the Monri test
+// host in CI. It is deliberately strict: it enforces the documented contract
+// (headers, the WP3-v2.1 request signature, field lengths, partial-update
+// semantics, paging) so that a client bug fails a test instead of passing
+// silently.
+//
+// # Endpoints
+//
+//	POST   /v2/oauth                                        access token (no Authorization)
+//	POST   /v2/customers                                    create
+//	GET    /v2/customers                                    list (limit, offset)
+//	GET    /v2/customers/{uuid}                             retrieve
+//	POST   /v2/customers/{uuid}                             partial update
+//	DELETE /v2/customers/{uuid}                             soft delete
+//	GET    /v2/merchants/customers/{merchant_customer_id}   retrieve by merchant id
+//	GET    /v2/customers/{uuid}/payment-methods             list payment methods (limit, offset)
+//
+// Sandbox-only endpoints (no Monri authentication; answered only to loopback
+// clients; not counted as API requests):
+//
+//	POST /sandbox/customers/{uuid}/payment-methods   {"pan":"4111111111111111","expiration_date":"2030-12"} or {"expired":true}
+//	POST /sandbox/customers/{uuid}/delete            out-of-band soft delete (drift demos)
+//	GET  /sandbox/stats                              {"requests":{route:count},"total":N,"faults_injected":N}
+//	POST /sandbox/reset-counters
+//	POST /sandbox/faults                             {"route":"","kind":"status|html|drop|slow|malformed",...,"count":N} or {"rate":0.2,...}
+//	POST /sandbox/faults/clear
+//
+// # Choices where the real API is undocumented
+//
+//   - Request pipeline: the route is counted, Options.Latency is slept, an
+//     injected fault (if any) is applied, then the Accept and Content-Type
+//     headers are checked (400), then authentication (401/403), then the
+//     handler. Faults therefore hit a request whatever its credentials, as a
+//     failing proxy would.
+//   - An unset metadata map is answered as {} (never null); every other
+//     unset field is answered as JSON null.
+//   - An update that changes nothing leaves updated_at alone (as Rails does);
+//     one that changes something sets it to now.
+//   - In DeletedReturnsTrue mode an update of a deleted customer is validated
+//     and then answered like a retrieve (200, "deleted": true) without
+//     applying it: deleted customers are immutable. In DeletedNotFound mode it
+//     is a 404.
+//   - A delete also sets updated_at.
+//   - limit must be an integer >= 1 and offset an integer >= 0; other query
+//     parameters are rejected with 400 (a client that pages with a parameter
+//     the API does not know would otherwise loop over the first page).
+//   - GET and DELETE requests must not have a body (their digest is computed
+//     over ""), POST requests must be sent with Content-Type application/json.
+//   - Metadata limits (sandbox limits, the real ones are undocumented): at
+//     most 50 keys, a key is 1 to 40 characters, a value at most 500
+//     characters (empty values are allowed). Character counts are in runes.
+//   - Timestamps are stored and answered with second precision, in UTC, as
+//     RFC 3339 with a Z suffix.
+package sandbox
