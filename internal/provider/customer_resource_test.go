@@ -1,0 +1,414 @@
+package provider
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
+)
+
+const custAddr = "monri_customer.test"
+
+func str(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}
+
+// wantServer compares the sandbox's customer with the expected fields
+// ("" meaning null) and metadata.
+func wantServer(fields map[string]string, metadata map[string]string) func(c sandbox.Customer) error {
+	return func(c sandbox.Customer) error {
+		got := map[string]*string{
+			"merchant_customer_id": c.MerchantCustomerID, "description": c.Description, "email": c.Email,
+			"name": c.Name, "phone": c.Phone, "zip_code": c.ZipCode, "city": c.City, "address": c.Address, "country": c.Country,
+		}
+		var problems []string
+		for k, p := range got {
+			want, ok := fields[k]
+			switch {
+			case !ok && p != nil:
+				problems = append(problems, fmt.Sprintf("%s = %q, want null", k, *p))
+			case ok && (p == nil || *p != want):
+				problems = append(problems, fmt.Sprintf("%s = %s, want %q", k, str(p), want))
+			}
+		}
+		if !maps.Equal(c.Metadata, metadata) && !(len(c.Metadata) == 0 && len(metadata) == 0) {
+			problems = append(problems, fmt.Sprintf("metadata = %v, want %v", c.Metadata, metadata))
+		}
+		if c.Deleted {
+			problems = append(problems, "customer is deleted")
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("%s", strings.Join(problems, "; "))
+		}
+		return nil
+	}
+}
+
+func checkDestroyed(s *sandbox.Server, ids ...*string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, id := range ids {
+			c, ok := s.Customer(*id)
+			if !ok {
+				return fmt.Errorf("customer %s is unknown to the sandbox", *id)
+			}
+			if !c.Deleted || c.DeletedAt == nil {
+				return fmt.Errorf("customer %s was not deleted on the sandbox", *id)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccCustomerResource_lifecycle(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	var id, id2 string
+	full := map[string]string{
+		"merchant_customer_id": "acc-full/1 é", "description": "A customer with every attribute", "email": "ana@example.com",
+		"name": "Ana Anić", "phone": "+38761000111", "zip_code": "71000", "city": "Sarajevo", "address": "Džemala Bijedića 2", "country": "BA",
+	}
+	fullMeta := map[string]string{"team": "payments", "env": "test", "owner": "ana"}
+	configFull := providerConfig(s) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "acc-full/1 é"
+  description          = "A customer with every attribute"
+  email                = "ana@example.com"
+  name                 = "Ana Anić"
+  phone                = "+38761000111"
+  zip_code             = "71000"
+  city                 = "Sarajevo"
+  address              = "Džemala Bijedića 2"
+  country              = "BA"
+  metadata = {
+    team  = "payments"
+    env   = "test"
+    owner = "ana"
+  }
+}
+`
+	// Update: change name and country, remove phone, city and address, remove
+	// metadata key "owner", change "env", add "tier".
+	updated := map[string]string{
+		"merchant_customer_id": "acc-full/1 é", "description": "A customer with every attribute", "email": "ana@example.com",
+		"name": "Ana Marija Anić", "zip_code": "10000", "country": "HR",
+	}
+	updatedMeta := map[string]string{"team": "payments", "env": "staging", "tier": "gold"}
+	configUpdated := providerConfig(s) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "acc-full/1 é"
+  description          = "A customer with every attribute"
+  email                = "ana@example.com"
+  name                 = "Ana Marija Anić"
+  zip_code             = "10000"
+  country              = "HR"
+  metadata = {
+    team = "payments"
+    env  = "staging"
+    tier = "gold"
+  }
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(s, &id),
+		Steps: []resource.TestStep{
+			{
+				Config: configFull,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					captureString(custAddr, "id", &id),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Ana Anić")),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("country"), knownvalue.StringExact("BA")),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"team": knownvalue.StringExact("payments"), "env": knownvalue.StringExact("test"), "owner": knownvalue.StringExact("ana"),
+					})),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d`))),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("updated_at"), knownvalue.NotNull()),
+					checkServerCustomer(s, custAddr, wantServer(full, fullMeta)),
+				},
+			},
+			{
+				ResourceName:      custAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				ResourceName:    custAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				ResourceName:      custAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateId:     "merchant_customer_id:acc-full/1 é",
+			},
+			{
+				ResourceName:    custAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   "merchant_customer_id:acc-full/1 é",
+			},
+			{
+				Config: configUpdated,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					captureString(custAddr, "id", &id2),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("phone"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("city"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("address"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"team": knownvalue.StringExact("payments"), "env": knownvalue.StringExact("staging"), "tier": knownvalue.StringExact("gold"),
+					})),
+					checkServerCustomer(s, custAddr, wantServer(updated, updatedMeta)),
+				},
+			},
+		},
+	})
+	if id != id2 {
+		t.Fatalf("the update replaced the customer: %s became %s", id, id2)
+	}
+	if n := s.RequestCount("POST /v2/customers"); n != 1 {
+		t.Fatalf("%d create requests, want exactly 1", n)
+	}
+}
+
+func TestAccCustomerResource_minimal(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	var id string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(s, &id),
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(s) + `resource "monri_customer" "test" {}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					captureString(custAddr, "id", &id),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("email"), knownvalue.Null()),
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{}, nil)),
+				},
+			},
+			{ResourceName: custAddr, ImportState: true, ImportStateVerify: true},
+			{ResourceName: custAddr, ImportState: true, ImportStateKind: resource.ImportBlockWithID},
+			{
+				// An empty metadata map is kept as written, without a diff.
+				Config: providerConfig(s) + `resource "monri_customer" "test" {
+  metadata = {}
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata"), knownvalue.MapSizeExact(0)),
+				},
+			},
+			{
+				// And going back to no metadata at all is quiet too.
+				Config: providerConfig(s) + `resource "monri_customer" "test" {}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+func TestAccCustomerResource_driftDeleted(t *testing.T) {
+	for _, mode := range []sandbox.DeletedMode{sandbox.DeletedNotFound, sandbox.DeletedReturnsTrue} {
+		t.Run(mode.String(), func(t *testing.T) {
+			s := startSandbox(t, sandbox.Options{DeletedMode: mode})
+			var first, second string
+			config := providerConfig(s) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "drift-1"
+  name                 = "Drifty"
+}
+`
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				CheckDestroy:             checkDestroyed(s, &second),
+				Steps: []resource.TestStep{
+					{
+						Config:            config,
+						ConfigStateChecks: []statecheck.StateCheck{captureString(custAddr, "id", &first)},
+					},
+					{
+						PreConfig: func() {
+							if !s.DeleteCustomer(first) {
+								t.Fatalf("sandbox could not delete %s", first)
+							}
+						},
+						Config: config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{
+							PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionCreate)},
+							PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+						},
+						ConfigStateChecks: []statecheck.StateCheck{
+							captureString(custAddr, "id", &second),
+							checkServerCustomer(s, custAddr, wantServer(map[string]string{"merchant_customer_id": "drift-1", "name": "Drifty"}, nil)),
+						},
+					},
+				},
+			})
+			if first == second || second == "" {
+				t.Fatalf("the customer was not recreated: %q then %q", first, second)
+			}
+		})
+	}
+}
+
+func TestAccCustomerResource_driftEdited(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	var id string
+	config := providerConfig(s) + `
+resource "monri_customer" "test" {
+  name     = "Original"
+  metadata = { a = "1" }
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{captureString(custAddr, "id", &id)}},
+			{
+				PreConfig: func() {
+					s.EditCustomer(id, func(c *sandbox.Customer) {
+						n, p := "Someone else", "555"
+						c.Name, c.Phone = &n, &p
+						c.Metadata = map[string]string{"a": "1", "added": "x"}
+					})
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Original")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{"name": "Original"}, map[string]string{"a": "1"})),
+				},
+			},
+		},
+	})
+}
+
+func TestAccCustomerResource_duplicateMerchantCustomerID(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	uuids := s.SeedCustomers(1, "taken")
+	existing, _ := s.Customer(uuids[0])
+	mcid := *existing.MerchantCustomerID
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(s) + fmt.Sprintf(`
+resource "monri_customer" "test" {
+  merchant_customer_id = %q
+}
+`, mcid),
+				ExpectError: regexp.MustCompile(`(?s)Duplicate Monri Customer.*` + regexp.QuoteMeta(mcid) + `.*` + uuids[0] +
+					`.*terraform import <resource address>\s+merchant_customer_id:` + regexp.QuoteMeta(mcid)),
+			},
+		},
+	})
+	if n := len(s.Customers()); n != 1 {
+		t.Fatalf("%d customers on the sandbox, want 1", n)
+	}
+}
+
+func TestAccCustomerResource_importErrors(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	config := providerConfig(s) + `resource "monri_customer" "test" {}`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config: config, ResourceName: custAddr, ImportState: true, ImportStateId: "merchant_customer_id:nobody",
+				ExpectError: regexp.MustCompile(`no Monri customer with merchant_customer_id "nobody"`),
+			},
+			{
+				Config: config, ResourceName: custAddr, ImportState: true, ImportStateId: "not a uuid",
+				ExpectError: regexp.MustCompile(`neither a Monri customer uuid nor\s+merchant_customer_id:<value>`),
+			},
+			{
+				Config: config, ResourceName: custAddr, ImportState: true, ImportStateId: "00000000-0000-4000-8000-000000000000",
+				ExpectError: regexp.MustCompile(`Cannot import non-existent remote object`),
+			},
+		},
+	})
+}
+
+func TestAccCustomerResource_validation(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	long := func(n int) string { return strings.Repeat("x", n) }
+	tests := []struct {
+		attr, value string
+		want        string
+	}{
+		{"merchant_customer_id", `""`, `merchant_customer_id UTF-8 character count must be between 1 and 100`},
+		{"merchant_customer_id", fmt.Sprintf("%q", long(101)), `merchant_customer_id UTF-8 character count must be between 1 and 100`},
+		{"description", fmt.Sprintf("%q", long(201)), `description UTF-8 character count must be between 1 and 200`},
+		{"email", fmt.Sprintf("%q", long(195)+"@x.com"), `email UTF-8 character count must be between 1 and 200`},
+		{"email", `"not-an-email"`, `email must be an email address such as name@example.com`},
+		{"name", fmt.Sprintf("%q", strings.Repeat("č", 51)), `name UTF-8 character count must be between 1 and 50`},
+		{"phone", fmt.Sprintf("%q", long(31)), `phone UTF-8 character count must be between 1 and 30`},
+		{"zip_code", `"1234567890"`, `zip_code UTF-8 character count must be between 1 and 9`},
+		{"city", `"ab"`, `city UTF-8 character count must be between 3 and 30`},
+		{"city", fmt.Sprintf("%q", long(31)), `city UTF-8 character count must be between 3 and 30`},
+		{"address", `"ab"`, `address UTF-8 character count must be between 3 and 100`},
+		{"address", fmt.Sprintf("%q", long(101)), `address UTF-8 character count must be between 3 and 100`},
+		{"country", `"XX"`, `country value must be an ISO 3166-1 alpha-2 country code.*"XX".*not an assigned`},
+		{"country", `"ba"`, `country value must be an ISO 3166-1 alpha-2 country code.*Write it in upper case: "BA"`},
+		{"country", `"BIH"`, `country value must be an ISO 3166-1 alpha-2`},
+		{"metadata", `{ "" = "x" }`, `metadata.*must be at least 1`},
+	}
+	var steps []resource.TestStep
+	for _, tt := range tests {
+		steps = append(steps, resource.TestStep{
+			Config:      providerConfig(s) + fmt.Sprintf("resource \"monri_customer\" \"test\" {\n  %s = %s\n}\n", tt.attr, tt.value),
+			ExpectError: regexp.MustCompile(`(?s)Attribute ` + strings.ReplaceAll(tt.want, " ", `\s+`)),
+			PlanOnly:    true,
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	if n := s.TotalRequests(); n != 0 {
+		t.Fatalf("invalid configurations made %d requests to the sandbox, want 0: %v", n, s.RequestCounts())
+	}
+}
