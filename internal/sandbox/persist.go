@@ -30,12 +30,23 @@ type stateCardRecord struct {
 	PaymentMethod
 }
 
-// persist writes the current store to StatePath (if set). The snapshot is
-// taken under the read lock; the file is written outside it, under saveMu.
-// A snapshot older than the last one written is skipped, so the newest
-// state always wins even when saves race.
+// persist writes the current store to StatePath (if set) and returns once
+// a snapshot at least as new as the caller's mutation is on disk. Saves are
+// group-committed: callers queue on saveMu, the first one snapshots the
+// store (under the read lock, so file I/O never holds the store lock) and
+// writes it, and the callers whose mutations that snapshot already contains
+// return without writing.
 func (s *Server) persist() error {
 	if s.statePath == "" {
+		return nil
+	}
+	s.st.mu.RLock()
+	wantGen := s.st.gen
+	s.st.mu.RUnlock()
+
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if wantGen <= s.savedGen {
 		return nil
 	}
 	s.st.mu.RLock()
@@ -52,11 +63,6 @@ func (s *Server) persist() error {
 	}
 	s.st.mu.RUnlock()
 
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	if gen <= s.savedGen {
-		return nil
-	}
 	slices.SortFunc(custs, func(a, b stateCustomer) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.SortFunc(pms, func(a, b stateCardRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 	if pms == nil {
@@ -74,7 +80,9 @@ func (s *Server) persist() error {
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames
-// it over path.
+// it over path, so a reader (or a crashed sandbox) never sees a partial
+// file. It does not fsync: the sandbox trades durability across a power
+// loss for speed.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -88,10 +96,6 @@ func writeFileAtomic(path string, data []byte) error {
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
 		_ = tmp.Close()
 		return fmt.Errorf("write state: %w", err)
 	}

@@ -1,0 +1,167 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSandboxEndpoints(t *testing.T) {
+	e := newEnv(t, Options{})
+	uuid := e.create(map[string]any{"merchant_customer_id": "sb"})["uuid"].(string)
+	sandbox := func(method, path, body string) response {
+		req := e.request(method, path, body)
+		req.Header.Del("Accept") // no API header rules here
+		return e.send(req)
+	}
+
+	r := sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"pan":"5555555555554444","expiration_date":"2028-02"}`)
+	expectStatus(t, r, http.StatusOK)
+	m := r.object(t)
+	if m["masked_pan"] != "555555******4444" || m["expiration_date"] != "2028-02-29" || m["expired"] != false || !isHex(m["token"].(string), 64) {
+		t.Fatalf("attached %v", m)
+	}
+	r = sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"expired":true}`)
+	if expectStatus(t, r, http.StatusOK); r.object(t)["expired"] != true {
+		t.Fatalf("expired card: %s", r.body)
+	}
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", ``), http.StatusOK)
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"expiration_date":"12/2030"}`), 400, "expiration_date")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"pan":"12"}`), 400, "PAN")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"cvv":"123"}`), 400, "cvv")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/nope/payment-methods", `{}`), 404, "Customer not found")
+	if n := len(e.do(http.MethodGet, "/v2/customers/"+uuid+"/payment-methods", "").data(t)); n != 3 {
+		t.Fatalf("%d payment methods", n)
+	}
+
+	// Faults.
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults", `{"route":"GET /v2/customers","kind":"status","status":503,"retry_after_seconds":1,"count":2}`), http.StatusOK)
+	for range 2 {
+		r := e.do(http.MethodGet, "/v2/customers", "")
+		if r.status != 503 || r.header.Get("Retry-After") != "1" {
+			t.Fatalf("%d %v", r.status, r.header)
+		}
+	}
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers", ""), http.StatusOK)
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults", `{"kind":"html"}`), http.StatusOK)
+	if r := e.do(http.MethodGet, "/v2/customers/"+uuid, ""); r.status != 502 {
+		t.Fatalf("html fault: %d", r.status)
+	}
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults", `{"rate":1,"faults":[{"kind":"status","status":500}],"seed":3}`), http.StatusOK)
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers", ""), 500)
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults", `{"rate":0}`), http.StatusOK)
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers", ""), http.StatusOK)
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults", `{"kind":"slow","delay_ms":20,"count":3}`), http.StatusOK)
+	expectStatus(t, sandbox(http.MethodPost, "/sandbox/faults/clear", ``), http.StatusOK)
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers", ""), http.StatusOK) // cleared: no fault
+	for _, bad := range []string{`{"kind":"explode"}`, `{"route":"GET /v3/x"}`, `{"rate":2}`, `{"status":42}`, `{"count":-1}`, `{"delay_ms":-5}`, `{"extra":1}`} {
+		expectError(t, sandbox(http.MethodPost, "/sandbox/faults", bad), 400)
+	}
+	if e.s.FaultsInjected() != 4 {
+		t.Fatalf("FaultsInjected = %d", e.s.FaultsInjected())
+	}
+
+	// Out-of-band delete.
+	r = sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/delete", ``)
+	expectStatus(t, r, http.StatusOK)
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers/"+uuid, ""), http.StatusNotFound)
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/delete", ``), http.StatusConflict, "already deleted")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/nope/delete", ``), http.StatusNotFound)
+	expectError(t, sandbox(http.MethodGet, "/sandbox/unknown", ``), http.StatusNotFound)
+
+	// None of this counted as API requests beyond the e.do calls.
+	if got := e.s.RequestCounts()[RouteListCustomers]; got != 6 {
+		t.Fatalf("list count %d", got)
+	}
+}
+
+func TestSandboxEndpointsLoopbackOnly(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req := httptest.NewRequest(http.MethodGet, "/sandbox/stats", nil) // RemoteAddr 192.0.2.1
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "loopback") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	for _, addr := range []string{"127.0.0.1:5555", "[::1]:5555", ""} {
+		req.RemoteAddr = addr
+		rec = httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%q: %d", addr, rec.Code)
+		}
+	}
+}
+
+func TestClosedServer(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/customers", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("closed server answered %d", rec.Code)
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	for _, bad := range []Options{
+		{MaxPageSize: -1}, {TimestampTolerance: -1}, {TokenTTL: -1}, {Latency: -1},
+		{DeletedMode: 7}, {AuthenticityToken: "has space"},
+	} {
+		if s, err := New(bad); err == nil {
+			_ = s.Close()
+			t.Fatalf("New(%+v) succeeded", bad)
+		}
+	}
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if tok, key := s.Credentials(); tok != DefaultAuthenticityToken || key != DefaultMerchantKey {
+		t.Fatalf("credentials %q %q", tok, key)
+	}
+}
+
+func TestCountryCodes(t *testing.T) {
+	codes := CountryCodes()
+	if len(codes) != 249 {
+		t.Fatalf("%d codes, want 249", len(codes))
+	}
+	if !slices.IsSorted(codes) || len(slices.Compact(slices.Clone(codes))) != 249 {
+		t.Fatal("codes not sorted and unique")
+	}
+	for _, c := range codes {
+		if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || !IsCountryCode(c) {
+			t.Fatalf("bad code %q", c)
+		}
+	}
+	for _, c := range []string{"BA", "HR", "RS", "SI", "ME", "MK", "GB", "US", "DE", "AX", "BQ", "CW", "SS", "SX", "ZW"} {
+		if !IsCountryCode(c) {
+			t.Fatalf("%s should be valid", c)
+		}
+	}
+	for _, c := range []string{"XK", "UK", "EU", "AN", "YU", "CS", "ba", "Ba", "BIH", "", "XX", "ZZ", "AA"} {
+		if IsCountryCode(c) {
+			t.Fatalf("%q should be invalid", c)
+		}
+	}
+	codes[0] = "XX"
+	if CountryCodes()[0] != "AD" {
+		t.Fatal("CountryCodes returned shared storage")
+	}
+}
