@@ -1,0 +1,486 @@
+// Command monri-bench is `make bench`: it measures what the Monri provider
+// adds on top of Terraform itself, and how many API requests it makes.
+//
+// It builds the provider and a no-op baseline provider that serves the
+// identical monri_customer schema but keeps everything in state (package
+// benchprovider), installs both for Terraform with dev_overrides (no registry,
+// no terraform init), starts the Monri sandbox in-process with an injected
+// per-request latency, and for N customers runs, against both providers:
+//
+//	create   terraform apply -auto-approve
+//	refresh  terraform plan -detailed-exitcode (must find no changes)
+//	update   terraform apply -auto-approve -refresh=false, the name of every customer changed
+//	destroy  terraform destroy -auto-approve -refresh=false
+//
+// Update and destroy skip the refresh by default so that each step measures
+// one kind of request (the refresh step measures reading); -apply-refresh runs
+// them as a plain apply/destroy does. It then lists -list-n customers with the
+// monri_customers data source (skipped, with a message, when the provider has
+// no such data source).
+//
+// For each step it reports the wall time of both providers, the latency floor
+// (requests × latency / parallelism), the excess (monri − floor) / baseline,
+// the sandbox's request counts by route against the exact targets, and the
+// peak RSS and CPU time of the provider processes. Every measurement is
+// repeated -runs times and the median is reported, as a table on stdout and as
+// JSON in -out, so that two commits can be compared.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/monri-community/terraform-provider-monri/internal/benchprovider"
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
+)
+
+const (
+	monriAddress = "registry.terraform.io/monri-community/monri"
+	pageSize     = 100 // the sandbox's MaxPageSize, as Monri's
+)
+
+type options struct {
+	N            int
+	LatencyMS    int
+	Parallelism  int
+	Runs         int
+	ListN        int
+	Out          string
+	Terraform    string
+	Repo         string
+	ApplyRefresh bool
+	Keep         bool
+}
+
+func main() {
+	if isLauncher() {
+		os.Exit(runLauncher())
+	}
+	var o options
+	flag.IntVar(&o.N, "n", 1000, "number of customers (monri_customer resources)")
+	flag.IntVar(&o.LatencyMS, "latency-ms", 20, "latency the sandbox adds to every API request, in milliseconds")
+	flag.IntVar(&o.Parallelism, "parallelism", 10, "terraform -parallelism")
+	flag.IntVar(&o.Runs, "runs", 3, "how many times each measurement is repeated (the median is reported)")
+	flag.IntVar(&o.ListN, "list-n", 10000, "customers listed with the monri_customers data source (0 skips the listing)")
+	flag.StringVar(&o.Out, "out", "bench-results.json", "where the JSON results are written")
+	flag.StringVar(&o.Terraform, "terraform", "terraform", "the terraform executable")
+	flag.StringVar(&o.Repo, "repo", ".", "the provider's module root (built with go build)")
+	flag.BoolVar(&o.ApplyRefresh, "apply-refresh", false, "refresh during update and destroy too (as a plain apply/destroy does); the targets then include N GETs in those steps")
+	flag.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (binaries, working directories, state) for inspection")
+	flag.Parse()
+	if o.N < 1 || o.Runs < 1 || o.Parallelism < 1 || o.LatencyMS < 0 || o.ListN < 0 {
+		fmt.Fprintln(os.Stderr, "monri-bench: -n, -runs and -parallelism must be at least 1; -latency-ms and -list-n at least 0")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "monri-bench:", err)
+		os.Exit(1)
+	}
+	printTable(os.Stdout, rep)
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err == nil {
+		err = os.WriteFile(o.Out, append(data, '\n'), 0o644) //nolint:gosec // results are not secret
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "monri-bench: writing results:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nJSON results written to %s\n", o.Out)
+}
+
+// step is one measured Terraform command.
+type step struct {
+	name     string
+	expected map[string]int // exact request counts by route
+}
+
+func lifecycleSteps(o options) []step {
+	read := func(m map[string]int) map[string]int {
+		if o.ApplyRefresh {
+			m[sandbox.RouteGetCustomer] = o.N
+		}
+		return m
+	}
+	return []step{
+		{"create", map[string]int{sandbox.RouteCreateCustomer: o.N}},
+		{"refresh", map[string]int{sandbox.RouteGetCustomer: o.N}},
+		{"update", read(map[string]int{sandbox.RouteUpdateCustomer: o.N})},
+		{"destroy", read(map[string]int{sandbox.RouteDeleteCustomer: o.N})},
+	}
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func run(ctx context.Context, o options) (*report, error) {
+	tmp, err := os.MkdirTemp("", "monri-bench-")
+	if err != nil {
+		return nil, err
+	}
+	if o.Keep {
+		progress("keeping %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	latency := time.Duration(o.LatencyMS) * time.Millisecond
+
+	rep := newReport(o)
+	rep.Commit, rep.Dirty = gitCommit(o.Repo)
+	if rep.TerraformVersion, err = terraformVersion(o.Terraform); err != nil {
+		return nil, err
+	}
+
+	// Build both providers, and put a launcher copy of this program where
+	// Terraform looks for each of them.
+	progress("building the provider and the no-op baseline provider")
+	bin := filepath.Join(tmp, "bin")
+	realBin := filepath.Join(bin, "terraform-provider-monri")
+	noopBin := filepath.Join(bin, "terraform-provider-monrinoop")
+	if err := goBuild(ctx, o.Repo, realBin, "."); err != nil {
+		return nil, err
+	}
+	if err := goBuild(ctx, o.Repo, noopBin, "./internal/cmd/monri-noop-provider"); err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	overrides := map[string]string{
+		monriAddress:          filepath.Join(tmp, "launch", "monri"),
+		benchprovider.Address: filepath.Join(tmp, "launch", "monrinoop"),
+	}
+	for addr, dir := range overrides {
+		if err := copyExecutable(self, filepath.Join(dir, "terraform-provider-"+addr[strings.LastIndex(addr, "/")+1:])); err != nil {
+			return nil, err
+		}
+	}
+	cliPath := filepath.Join(tmp, "terraform.tfrc")
+	if err := os.WriteFile(cliPath, []byte(cliConfig(overrides)), 0o600); err != nil {
+		return nil, err
+	}
+	env := baseEnv(cliPath)
+
+	s, err := sandbox.Start(sandbox.Options{Latency: latency, MaxPageSize: pageSize})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	token, key := s.Credentials()
+	monriEnv := append(append([]string{}, env...),
+		"MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
+
+	newWS := func(name, source, target string, env []string) (*workspace, error) {
+		dir := filepath.Join(tmp, "work", name)
+		return &workspace{name: name, dir: dir, source: source, target: target, env: env, tf: o.Terraform, tmp: tmp},
+			os.MkdirAll(dir, 0o755)
+	}
+	monriWS, err := newWS("monri", "monri-community/monri", realBin, monriEnv)
+	if err != nil {
+		return nil, err
+	}
+	baseWS, err := newWS("baseline", "monri-community/monrinoop", noopBin, env)
+	if err != nil {
+		return nil, err
+	}
+
+	steps := lifecycleSteps(o)
+	for _, st := range steps {
+		rep.Steps = append(rep.Steps, &stepReport{Step: st.name, Expected: st.expected,
+			FloorSeconds: floor(st.expected, latency, o.Parallelism).Seconds()})
+	}
+	for r := 1; r <= o.Runs; r++ {
+		tag := fmt.Sprintf("%s-r%d", rep.ID, r)
+		// Alternate which provider goes first, so that neither always runs
+		// on a machine warmed up (or slowed down) by the other.
+		order := []*workspace{monriWS, baseWS}
+		if r%2 == 0 {
+			order = []*workspace{baseWS, monriWS}
+		}
+		for _, w := range order {
+			if err := w.removeState(); err != nil {
+				return nil, err
+			}
+		}
+		for i, st := range steps {
+			for _, w := range order {
+				if err := prepare(w, st.name, o.N, tag); err != nil {
+					return nil, err
+				}
+				s.ResetCounters()
+				res, err := w.run(ctx, stepArgs(st.name, o))
+				counts := s.RequestCounts()
+				if err != nil && st.name == "refresh" && res.ExitCode == 2 {
+					err = fmt.Errorf("%s: the refresh plan is not empty (terraform plan -detailed-exitcode exited with 2):\n%s", w.name, tail(res.Output, 4000))
+				}
+				if err != nil {
+					return nil, fmt.Errorf("run %d, %s: %w", r, st.name, err)
+				}
+				sr := rep.Steps[i]
+				smp := sample{Run: r, WallSeconds: res.Wall.Seconds(), PeakRSSMiB: mib(res.peakRSSKiB()),
+					ProviderCPUSeconds: res.cpu().Seconds(), ProviderStarts: len(res.Launches), Requests: counts}
+				if w == monriWS {
+					sr.Monri.Samples = append(sr.Monri.Samples, smp)
+					for _, m := range mismatches(st.expected, counts) {
+						sr.Mismatches = append(sr.Mismatches, fmt.Sprintf("run %d: %s", r, m))
+					}
+					if err := verify(s, st.name, o.N, tag); err != nil {
+						return nil, fmt.Errorf("run %d, %s: %w", r, st.name, err)
+					}
+				} else {
+					sr.Baseline.Samples = append(sr.Baseline.Samples, smp)
+					if len(counts) > 0 {
+						sr.Mismatches = append(sr.Mismatches, fmt.Sprintf("run %d: the baseline made API requests: %v", r, counts))
+					}
+				}
+				progress("run %d/%d %-8s %-8s %7.2fs  peak RSS %5.1f MiB  provider CPU %6.2fs  requests %v",
+					r, o.Runs, st.name, w.name, res.Wall.Seconds(), smp.PeakRSSMiB, smp.ProviderCPUSeconds, counts)
+			}
+		}
+	}
+	for _, sr := range rep.Steps {
+		sr.summarize(o)
+	}
+
+	if o.ListN > 0 {
+		rep.Listing, err = runListing(ctx, o, env, realBin, tmp)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// prepare writes the configuration a step applies.
+func prepare(w *workspace, stepName string, n int, tag string) error {
+	switch stepName {
+	case "create":
+		return w.writeConfig(n, tag, false)
+	case "update":
+		return w.writeConfig(n, tag, true)
+	}
+	return nil
+}
+
+func stepArgs(name string, o options) []string {
+	refresh := "-refresh=" + strconv.FormatBool(o.ApplyRefresh)
+	switch name {
+	case "create":
+		return tfArgs("apply", o.Parallelism, "-auto-approve")
+	case "refresh":
+		return tfArgs("plan", o.Parallelism, "-detailed-exitcode")
+	case "update":
+		return tfArgs("apply", o.Parallelism, "-auto-approve", refresh)
+	default:
+		return tfArgs("destroy", o.Parallelism, "-auto-approve", refresh)
+	}
+}
+
+// verify checks on the sandbox that a step of the real provider did its work.
+func verify(s *sandbox.Server, stepName string, n int, tag string) error {
+	prefix := "bench-" + tag + "-"
+	live, updated := 0, 0
+	for _, c := range s.Customers() {
+		if c.Deleted || c.MerchantCustomerID == nil || !strings.HasPrefix(*c.MerchantCustomerID, prefix) {
+			continue
+		}
+		live++
+		if c.Name != nil && strings.HasSuffix(*c.Name, " (updated)") {
+			updated++
+		}
+	}
+	want, wantUpdated := n, 0
+	switch stepName {
+	case "update":
+		wantUpdated = n
+	case "destroy":
+		want = 0
+	}
+	if live != want || updated != wantUpdated {
+		return fmt.Errorf("after %s the sandbox has %d live customers of this run (%d updated); want %d (%d updated)",
+			stepName, live, updated, want, wantUpdated)
+	}
+	return nil
+}
+
+// floor is the time the requests take at best: each costs latency, and
+// Terraform runs parallelism of them at once.
+func floor(expected map[string]int, latency time.Duration, parallelism int) time.Duration {
+	total := 0
+	for _, n := range expected {
+		total += n
+	}
+	return time.Duration(total) * latency / time.Duration(parallelism)
+}
+
+// mismatches compares request counts with the exact targets.
+func mismatches(expected, got map[string]int) []string {
+	var out []string
+	for route, want := range expected {
+		if got[route] != want {
+			out = append(out, fmt.Sprintf("%s: %d requests, want exactly %d", route, got[route], want))
+		}
+	}
+	for _, route := range sandbox.Routes() {
+		if _, ok := expected[route]; !ok && got[route] > 0 {
+			out = append(out, fmt.Sprintf("%s: %d unexpected requests", route, got[route]))
+		}
+	}
+	return out
+}
+
+var countOutput = regexp.MustCompile(`(?m)^count = (\d+)$`)
+
+// runListing lists o.ListN seeded customers with the monri_customers data
+// source, on a sandbox of its own with the same latency.
+func runListing(ctx context.Context, o options, env []string, realBin, tmp string) (*listingReport, error) {
+	pages := (o.ListN + pageSize - 1) / pageSize
+	lr := &listingReport{Customers: o.ListN, PageSize: pageSize,
+		Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}}
+	lr.FloorSeconds = (time.Duration(pages+1) * time.Duration(o.LatencyMS) * time.Millisecond).Seconds()
+
+	s, err := sandbox.Start(sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	token, key := s.Credentials()
+	wenv := append(append([]string{}, env...), "MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
+	dir := filepath.Join(tmp, "work", "listing")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	w := &workspace{name: "listing", dir: dir, source: "monri-community/monri", target: realBin, env: wenv, tf: o.Terraform, tmp: tmp}
+	if err := w.writeListConfig(); err != nil {
+		return nil, err
+	}
+	has, err := hasDataSource(ctx, w, "monri_customers")
+	if err != nil {
+		return nil, err
+	}
+	if !has {
+		lr.Skipped = "the provider has no monri_customers data source yet (internal/provider/customers_data_source.go); listing not measured"
+		progress("listing skipped: %s", lr.Skipped)
+		return lr, nil
+	}
+	s.SeedCustomers(o.ListN, "bench-list")
+	for r := 1; r <= o.Runs; r++ {
+		if err := w.removeState(); err != nil {
+			return nil, err
+		}
+		s.ResetCounters()
+		res, err := w.run(ctx, tfArgs("apply", o.Parallelism, "-auto-approve"))
+		counts := s.RequestCounts()
+		if err != nil {
+			return nil, fmt.Errorf("listing, run %d: %w", r, err)
+		}
+		m := countOutput.FindStringSubmatch(res.Output)
+		if m == nil || m[1] != strconv.Itoa(o.ListN) {
+			got := "no count output"
+			if m != nil {
+				got = m[1] + " customers"
+			}
+			return nil, fmt.Errorf("listing, run %d: the data source returned %s, want %d:\n%s", r, got, o.ListN, tail(res.Output, 2000))
+		}
+		lr.Samples = append(lr.Samples, sample{Run: r, WallSeconds: res.Wall.Seconds(), PeakRSSMiB: mib(res.peakRSSKiB()),
+			ProviderCPUSeconds: res.cpu().Seconds(), ProviderStarts: len(res.Launches), Requests: counts})
+		for _, mm := range mismatches(lr.Expected, counts) {
+			lr.Mismatches = append(lr.Mismatches, fmt.Sprintf("run %d: %s", r, mm))
+		}
+		progress("run %d/%d listing %d customers %7.2fs  peak RSS %5.1f MiB  requests %v", r, o.Runs, o.ListN, res.Wall.Seconds(), mib(res.peakRSSKiB()), counts)
+	}
+	lr.summarize()
+	return lr, nil
+}
+
+// hasDataSource asks Terraform for the provider's schema.
+func hasDataSource(ctx context.Context, w *workspace, name string) (bool, error) {
+	res, err := w.run(ctx, []string{"providers", "schema", "-json"})
+	if err != nil {
+		return false, err
+	}
+	var schema struct {
+		ProviderSchemas map[string]struct {
+			DataSourceSchemas map[string]json.RawMessage `json:"data_source_schemas"`
+		} `json:"provider_schemas"`
+	}
+	out := res.Output
+	if i := strings.Index(out, "{"); i > 0 {
+		out = out[i:] // drop the dev_overrides warning, if any
+	}
+	if err := json.Unmarshal([]byte(out), &schema); err != nil {
+		return false, fmt.Errorf("reading terraform providers schema -json: %w", err)
+	}
+	_, ok := schema.ProviderSchemas[monriAddress].DataSourceSchemas[name]
+	return ok, nil
+}
+
+func goBuild(ctx context.Context, repo, out, pkg string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Dir = repo
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+func copyExecutable(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755) //nolint:gosec // an executable
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func terraformVersion(tf string) (string, error) {
+	out, err := exec.Command(tf, "version", "-json").Output()
+	if err != nil {
+		return "", fmt.Errorf("running %s version: %w (install Terraform or pass -terraform)", tf, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return "", errors.New("cannot read terraform version -json")
+	}
+	return v.Version, nil
+}
+
+func gitCommit(repo string) (commit string, dirty bool) {
+	out, err := exec.Command("git", "-C", repo, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown", false
+	}
+	st, _ := exec.Command("git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output()
+	return strings.TrimSpace(string(out)), len(strings.TrimSpace(string(st))) > 0
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }

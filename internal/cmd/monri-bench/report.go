@@ -1,0 +1,254 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Targets (issue 7).
+const (
+	excessTargetLatency = 1.10 // with per-request latency
+	excessTargetZero    = 1.05 // with latency 0
+	rssRatioTarget      = 1.5  // provider peak RSS / baseline's
+	rssLimitMiB         = 48.0
+)
+
+type report struct {
+	ID               string         `json:"id"`
+	Time             string         `json:"time"`
+	Commit           string         `json:"commit"`
+	Dirty            bool           `json:"dirty"`
+	GoVersion        string         `json:"go_version"`
+	TerraformVersion string         `json:"terraform_version"`
+	CPUs             int            `json:"cpus"`
+	Config           reportConfig   `json:"config"`
+	Steps            []*stepReport  `json:"steps"`
+	Listing          *listingReport `json:"listing,omitempty"`
+	Missed           []string       `json:"missed"`
+}
+
+type reportConfig struct {
+	N            int  `json:"n"`
+	LatencyMS    int  `json:"latency_ms"`
+	Parallelism  int  `json:"parallelism"`
+	Runs         int  `json:"runs"`
+	ListN        int  `json:"list_n"`
+	PageSize     int  `json:"page_size"`
+	ApplyRefresh bool `json:"apply_refresh"`
+}
+
+// sample is one timed Terraform command.
+type sample struct {
+	Run                int            `json:"run"`
+	WallSeconds        float64        `json:"wall_seconds"`
+	PeakRSSMiB         float64        `json:"peak_rss_mib"`
+	ProviderCPUSeconds float64        `json:"provider_cpu_seconds"`
+	ProviderStarts     int            `json:"provider_starts"`
+	Requests           map[string]int `json:"requests"`
+}
+
+// side is one provider's samples of a step and their medians.
+type side struct {
+	WallSeconds        float64  `json:"wall_seconds"`
+	PeakRSSMiB         float64  `json:"peak_rss_mib"`
+	ProviderCPUSeconds float64  `json:"provider_cpu_seconds"`
+	Samples            []sample `json:"samples"`
+}
+
+func (s *side) summarize() {
+	s.WallSeconds = median(s.Samples, func(x sample) float64 { return x.WallSeconds })
+	s.PeakRSSMiB = median(s.Samples, func(x sample) float64 { return x.PeakRSSMiB })
+	s.ProviderCPUSeconds = median(s.Samples, func(x sample) float64 { return x.ProviderCPUSeconds })
+}
+
+type stepReport struct {
+	Step         string         `json:"step"`
+	Expected     map[string]int `json:"expected_requests"`
+	FloorSeconds float64        `json:"latency_floor_seconds"`
+	Monri        side           `json:"monri"`
+	Baseline     side           `json:"baseline"`
+	// Excess is (median monri − floor) / median baseline.
+	Excess       float64  `json:"excess"`
+	ExcessTarget float64  `json:"excess_target"`
+	ExcessOK     bool     `json:"excess_ok"`
+	RSSRatio     float64  `json:"rss_ratio"`
+	RSSOK        bool     `json:"rss_ok"`
+	RequestsOK   bool     `json:"requests_ok"`
+	Mismatches   []string `json:"mismatches"`
+}
+
+func (r *stepReport) summarize(o options) {
+	r.Monri.summarize()
+	r.Baseline.summarize()
+	r.ExcessTarget = excessTargetLatency
+	if o.LatencyMS == 0 {
+		r.ExcessTarget = excessTargetZero
+	}
+	if r.Baseline.WallSeconds > 0 {
+		r.Excess = (r.Monri.WallSeconds - r.FloorSeconds) / r.Baseline.WallSeconds
+	}
+	r.ExcessOK = r.Excess <= r.ExcessTarget
+	if r.Baseline.PeakRSSMiB > 0 {
+		r.RSSRatio = r.Monri.PeakRSSMiB / r.Baseline.PeakRSSMiB
+	}
+	r.RSSOK = r.RSSRatio <= rssRatioTarget && r.Monri.PeakRSSMiB < rssLimitMiB
+	r.RequestsOK = len(r.Mismatches) == 0
+}
+
+type listingReport struct {
+	Customers    int            `json:"customers"`
+	PageSize     int            `json:"page_size"`
+	Expected     map[string]int `json:"expected_requests"`
+	FloorSeconds float64        `json:"latency_floor_seconds"`
+	Skipped      string         `json:"skipped,omitempty"`
+	side
+	RequestsOK bool     `json:"requests_ok"`
+	Mismatches []string `json:"mismatches"`
+}
+
+func (l *listingReport) summarize() {
+	l.side.summarize()
+	l.RequestsOK = len(l.Mismatches) == 0
+}
+
+func newReport(o options) *report {
+	var id [3]byte
+	_, _ = rand.Read(id[:])
+	return &report{
+		ID:        hex.EncodeToString(id[:]),
+		Time:      time.Now().UTC().Format(time.RFC3339),
+		GoVersion: runtime.Version(),
+		CPUs:      runtime.NumCPU(),
+		Config: reportConfig{N: o.N, LatencyMS: o.LatencyMS, Parallelism: o.Parallelism, Runs: o.Runs,
+			ListN: o.ListN, PageSize: pageSize, ApplyRefresh: o.ApplyRefresh},
+		Missed: []string{},
+	}
+}
+
+func median[T any](xs []T, f func(T) float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func formatCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISS"
+}
+
+// printTable writes the human-readable results and fills rep.Missed.
+func printTable(w io.Writer, rep *report) {
+	c := rep.Config
+	commit := rep.Commit
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if rep.Dirty {
+		commit += " (uncommitted changes)"
+	}
+	fmt.Fprintf(w, "\nmonri-bench  N=%d  latency=%dms  parallelism=%d  runs=%d (medians)  commit %s  terraform %s  %s  %d CPUs\n",
+		c.N, c.LatencyMS, c.Parallelism, c.Runs, commit, rep.TerraformVersion, rep.GoVersion, rep.CPUs)
+	if !c.ApplyRefresh {
+		fmt.Fprintln(w, "update and destroy run with -refresh=false (the refresh step measures reading)")
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tCPU monri s\tCPU base s\t")
+	for _, s := range rep.Steps {
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t\n",
+			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, s.ExcessTarget, mark(s.ExcessOK),
+			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds)
+	}
+	_ = tw.Flush()
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "step\trequests (monri; per run when they differ)\ttarget (exact)\tcheck")
+	for _, s := range rep.Steps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Step, runCounts(s.Monri.Samples), formatCounts(s.Expected), mark(s.RequestsOK))
+	}
+	_ = tw.Flush()
+	if l := rep.Listing; l != nil {
+		fmt.Fprintf(w, "\nlisting %d customers with data.monri_customers (page size %d):\n", l.Customers, l.PageSize)
+		if l.Skipped != "" {
+			fmt.Fprintf(w, "  SKIPPED: %s\n", l.Skipped)
+		} else {
+			fmt.Fprintf(w, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, provider CPU %.2f s\n",
+				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds)
+			fmt.Fprintf(w, "  requests %s, target (exact) %s: %s\n", runCounts(l.Samples), formatCounts(l.Expected), mark(l.RequestsOK))
+		}
+	}
+
+	for _, s := range rep.Steps {
+		if !s.ExcessOK {
+			rep.Missed = append(rep.Missed, fmt.Sprintf("%s: excess %.3f > %.2f", s.Step, s.Excess, s.ExcessTarget))
+		}
+		if !s.RSSOK {
+			rep.Missed = append(rep.Missed, fmt.Sprintf("%s: provider peak RSS %.1f MiB (%.2f× the baseline's %.1f MiB); target ≤ %.1f× and < %.0f MiB",
+				s.Step, s.Monri.PeakRSSMiB, s.RSSRatio, s.Baseline.PeakRSSMiB, rssRatioTarget, rssLimitMiB))
+		}
+		for _, m := range s.Mismatches {
+			rep.Missed = append(rep.Missed, s.Step+": "+m)
+		}
+	}
+	if l := rep.Listing; l != nil {
+		for _, m := range l.Mismatches {
+			rep.Missed = append(rep.Missed, "listing: "+m)
+		}
+	}
+	if len(rep.Missed) == 0 {
+		fmt.Fprintln(w, "\nall targets met")
+		return
+	}
+	fmt.Fprintln(w, "\ntargets missed:")
+	for _, m := range rep.Missed {
+		fmt.Fprintln(w, "  -", m)
+	}
+}
+
+// runCounts shows the request counts of each run, or one set when all runs
+// made the same requests.
+func runCounts(samples []sample) string {
+	var parts []string
+	for _, s := range samples {
+		f := formatCounts(s.Requests)
+		if len(parts) == 0 || parts[len(parts)-1] != f {
+			parts = append(parts, f)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts, " | ")
+}
