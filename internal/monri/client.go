@@ -93,9 +93,10 @@ type Client struct {
 	retrying   *retryablehttp.Client // idempotent requests
 	once       *retryablehttp.Client // create: no automatic retry
 	maxRetries int
-	backoff    func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
+	backoff    func(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration
 	waitMin    time.Duration
 	waitMax    time.Duration
+	limiter    *rate.Limiter // nil: unlimited
 	retries    atomic.Int64
 }
 
@@ -156,7 +157,12 @@ func New(cfg Config) (*Client, error) {
 		// keep enough idle connections to reuse one per operation.
 		t.MaxIdleConnsPerHost = 64
 		t.MaxIdleConns = 128
+		// Certificates are always verified against the system roots; there
+		// is deliberately no setting that turns verification off.
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		inner = t
+	} else if t, ok := inner.(*http.Transport); ok && t.TLSClientConfig != nil && t.TLSClientConfig.InsecureSkipVerify {
+		return nil, errors.New("the transport skips TLS certificate verification, which this client does not allow")
 	}
 	st := &signingTransport{
 		base:   inner,
@@ -166,10 +172,17 @@ func New(cfg Config) (*Client, error) {
 		ua:     cfg.UserAgent,
 		logger: cfg.Logger,
 	}
-	if cfg.MaxRequestsPerSecond > 0 {
-		st.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)
+	httpClient := &http.Client{
+		Transport: st,
+		// Timeout bounds one attempt: connecting, sending, waiting for the
+		// answer and reading its body.
+		Timeout: cfg.RequestTimeout,
+		// Monri's API does not redirect. Following a redirect would re-send
+		// a signed request (or the OAuth body, which carries the merchant
+		// key) to wherever the Location header points, possibly over plain
+		// http; a 3xx is reported as an error instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	httpClient := &http.Client{Transport: st, Timeout: cfg.RequestTimeout}
 
 	c := &Client{
 		base:       base,
@@ -181,14 +194,26 @@ func New(cfg Config) (*Client, error) {
 		waitMin:    cfg.RetryWaitMin,
 		waitMax:    cfg.RetryWaitMax,
 	}
-	newRC := func(max int) *retryablehttp.Client {
+	if cfg.MaxRequestsPerSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)
+	}
+	newRC := func(retryMax int) *retryablehttp.Client {
 		return &retryablehttp.Client{
 			HTTPClient:   httpClient,
 			RetryWaitMin: cfg.RetryWaitMin,
 			RetryWaitMax: cfg.RetryWaitMax,
-			RetryMax:     max,
+			RetryMax:     retryMax,
 			CheckRetry:   c.checkRetry,
 			Backoff:      Backoff,
+			// Count the retries (attempt numbers from 1 on are retries).
+			RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+				if attempt > 0 {
+					c.retries.Add(1)
+				}
+			},
+			// Retries wait for the rate limiter too, outside the per-attempt
+			// timeout (the first attempt waits in do).
+			PrepareRetry: func(r *http.Request) error { return c.wait(r.Context()) },
 			ErrorHandler: retryablehttp.PassthroughErrorHandler,
 			Logger:       nil,
 		}
@@ -198,25 +223,39 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Retries returns how many retries this client has made so far.
+// Retries returns how many times this client has re-sent a request after a
+// transient fault (automatic retries of idempotent requests, and creates
+// re-sent after the customer was confirmed absent).
 func (c *Client) Retries() int64 { return c.retries.Load() }
 
-// checkRetry retries connection errors, timeouts, 429, 502, 503 and 504, never
-// other 4xx, and stops when the caller's context is done.
+// wait blocks until the rate limiter allows a request (no-op when unlimited).
+func (c *Client) wait(ctx context.Context) error {
+	if c.limiter == nil {
+		return nil
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return &notSentError{err: fmt.Errorf("waiting for the client-side rate limit (max_requests_per_second): %w", err)}
+	}
+	return nil
+}
+
+// checkRetry retries connection errors, timeouts, unreadable or malformed
+// success answers, 429, 502, 503 and 504, never other 4xx (or 500), and stops
+// when the caller's context is done.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	retry := false
-	if err != nil {
-		retry = isRetryableError(err)
-	} else if resp != nil {
-		retry = isRetryableStatus(resp.StatusCode)
+	var be *bodyError
+	switch {
+	case errors.As(err, &be):
+		return be.retryable, nil
+	case err != nil:
+		return isRetryableError(err), nil
+	case resp != nil:
+		return isRetryableStatus(resp.StatusCode), nil
 	}
-	if retry {
-		c.retries.Add(1)
-	}
-	return retry, nil
+	return false, nil
 }
 
 func isRetryableStatus(code int) bool {
@@ -228,7 +267,8 @@ func isRetryableStatus(code int) bool {
 }
 
 func isRetryableError(err error) bool {
-	if errors.Is(err, context.Canceled) {
+	var ns *notSentError
+	if errors.Is(err, context.Canceled) || errors.As(err, &ns) {
 		return false
 	}
 	// TLS certificate problems do not heal by retrying.
@@ -241,34 +281,22 @@ func isRetryableError(err error) bool {
 	return true
 }
 
-// Backoff is exponential backoff with full jitter between min and max; a
-// Retry-After header (seconds or HTTP date) on any response wins, capped at max.
-func Backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+// Backoff is exponential backoff with jitter: attempt n (from 0) waits a
+// random duration between waitMin/2 and waitMin*2^n, capped at waitMax. A
+// Retry-After header (seconds or HTTP date) on the response wins, capped at
+// waitMax.
+func Backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-			if d > max {
-				d = max
-			}
-			return d
+			return min(d, waitMax)
 		}
 	}
-	ceil := float64(min) * float64(uint64(1)<<min64(attempt, 30))
-	if ceil > float64(max) {
-		ceil = float64(max)
+	ceil := float64(waitMax)
+	if attempt < 30 {
+		ceil = min(ceil, float64(waitMin)*float64(uint64(1)<<max(attempt, 0)))
 	}
-	// Full jitter in [min/2, ceil].
-	lo := float64(min) / 2
-	return time.Duration(lo + rand.Float64()*(ceil-lo))
-}
-
-func min64(a, b int) uint {
-	if a < b {
-		if a < 0 {
-			return 0
-		}
-		return uint(a)
-	}
-	return uint(b)
+	lo := min(float64(waitMin)/2, ceil)
+	return time.Duration(lo + rand.Float64()*(ceil-lo)) //nolint:gosec // Jitter, not security.
 }
 
 func retryAfter(v string) (time.Duration, bool) {
@@ -296,14 +324,16 @@ const (
 )
 
 // signingTransport signs every attempt afresh (new timestamp), sets the
-// headers Monri requires, applies the rate limit and logs the attempt.
+// headers Monri requires and logs the attempt. It deliberately does not
+// implement CloseIdleConnections: go-retryablehttp calls that on the
+// *http.Client whenever one request gives up, which would drop the idle
+// keep-alive connections of every other request sharing this client.
 type signingTransport struct {
 	base       http.RoundTripper
 	token, key string
 	now        func() time.Time
 	ua         string
 	logger     Logger
-	limiter    *rate.Limiter
 }
 
 func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -331,13 +361,8 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if noAuth, _ := ctx.Value(ctxNoAuth).(bool); !noAuth {
 		r.Header.Set("Authorization", AuthorizationHeader(t.key, t.token, t.now().Unix(), r.URL.RequestURI(), body))
 	}
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return nil, err
-		}
-	}
 	attempt := 1
-	if p, ok := ctx.Value(ctxAttempt).(*atomic.Int32); ok {
+	if p, ok := ctx.Value(ctxAttempt).(*atomic.Int64); ok {
 		attempt = int(p.Add(1))
 	}
 	start := time.Now()
@@ -359,7 +384,28 @@ type request struct {
 	body   any
 	noAuth bool
 	once   bool // do not retry automatically (create)
+	// firstAttempt numbers the first HTTP attempt in logs (0 means 1); a
+	// create re-sent by CreateCustomer continues its own numbering.
+	firstAttempt int
 }
+
+// bodyError is a response whose body could not be used: it could not be read
+// (connection lost or timeout mid-body), it is too large, or a success answer
+// is not JSON. retryable says whether an idempotent request may be retried.
+type bodyError struct {
+	err       error
+	retryable bool
+}
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// notSentError marks a failure that happened before anything was sent (the
+// rate limiter's wait was cut short), so that even a create is safe to retry.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
 
 // do performs a request and decodes a successful JSON answer into out.
 func (c *Client) do(ctx context.Context, rq request, out any) error {
@@ -373,7 +419,11 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 	if rq.noAuth {
 		ctx = context.WithValue(ctx, ctxNoAuth, true)
 	}
-	ctx = context.WithValue(ctx, ctxAttempt, new(atomic.Int32))
+	counter := new(atomic.Int64)
+	if rq.firstAttempt > 1 {
+		counter.Store(int64(rq.firstAttempt - 1))
+	}
+	ctx = context.WithValue(ctx, ctxAttempt, counter)
 	var reqBody any
 	if body != nil {
 		reqBody = body
@@ -382,29 +432,85 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 	if err != nil {
 		return fmt.Errorf("building request %s %s: %w", rq.method, rq.path, err)
 	}
+	// Read the body inside the retry loop (and inside the per-attempt
+	// timeout), so that an answer cut short, or a success answer that is
+	// not JSON, is retried like a transport error.
+	var (
+		data   []byte
+		status int
+		read   bool
+	)
+	req.SetResponseHandler(func(resp *http.Response) error {
+		b, rerr := readBody(resp)
+		if rerr != nil {
+			return rerr
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 && !json.Valid(b) {
+			return &bodyError{retryable: true, err: &APIError{HTTPStatus: resp.StatusCode, Method: rq.method, Path: rq.path, NotJSON: true,
+				Message: "the answer is not valid JSON: " + excerpt(b, 120)}}
+		}
+		data, status, read = b, resp.StatusCode, true
+		return nil
+	})
+	if err := c.wait(ctx); err != nil {
+		return &TransportError{Method: rq.method, Path: rq.path, Err: err}
+	}
 	rc := c.retrying
 	if rq.once {
 		rc = c.once
 	}
 	resp, err := rc.Do(req)
+	attempts := int(counter.Load()) - max(rq.firstAttempt-1, 0)
 	if err != nil {
-		return &TransportError{Method: rq.method, Path: rq.path, Err: stripURL(err)}
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		var be *bodyError
+		if errors.As(err, &be) {
+			var apiErr *APIError
+			if errors.As(be.err, &apiErr) {
+				apiErr.Method, apiErr.Path, apiErr.Attempts = rq.method, rq.path, attempts
+				return apiErr
+			}
+			return &TransportError{Method: rq.method, Path: rq.path, Err: be.err, Received: true, Attempts: attempts}
+		}
+		return &TransportError{Method: rq.method, Path: rq.path, Err: stripURL(err), Attempts: attempts}
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
-		return &TransportError{Method: rq.method, Path: rq.path, Err: err, Received: true}
+	if !read {
+		// A retryable status on the last attempt: the handler did not run.
+		data, err = readBody(resp)
+		status = resp.StatusCode
+		if err != nil {
+			var apiErr *APIError
+			if errors.As(err, &apiErr) {
+				apiErr.Method, apiErr.Path, apiErr.Attempts = rq.method, rq.path, attempts
+				return apiErr
+			}
+			return &TransportError{Method: rq.method, Path: rq.path, Err: err, Received: true, Attempts: attempts}
+		}
 	}
-	if len(data) > MaxResponseBytes {
-		return &APIError{HTTPStatus: resp.StatusCode, Method: rq.method, Path: rq.path,
-			Message: fmt.Sprintf("response body larger than %d bytes", MaxResponseBytes), NotJSON: true}
-	}
-	err = decodeResponse(rq.method, rq.path, resp.StatusCode, data, out)
+	err = decodeResponse(rq.method, rq.path, status, data, out)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
+		apiErr.Attempts = attempts
 	}
 	return err
+}
+
+// readBody reads and closes a response body, at most MaxResponseBytes of it:
+// a larger answer is an error (never retried) rather than a memory problem.
+func readBody(resp *http.Response) ([]byte, error) {
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, &bodyError{retryable: true, err: fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)}
+	}
+	if len(data) > MaxResponseBytes {
+		return nil, &bodyError{err: &APIError{HTTPStatus: resp.StatusCode, NotJSON: true,
+			Message: fmt.Sprintf("response body larger than %d bytes", MaxResponseBytes)}}
+	}
+	return data, nil
 }
 
 // decodeResponse turns a response into out or an error. It is separate from
@@ -448,9 +554,14 @@ type TransportError struct {
 	Err          error
 	// Received is true when the status line arrived but the body could not be read.
 	Received bool
+	// Attempts is how many HTTP attempts were made (0 when unknown).
+	Attempts int
 }
 
 func (e *TransportError) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("%s %s: %v (gave up after %d attempts)", e.Method, e.Path, e.Err, e.Attempts)
+	}
 	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
 }
 
@@ -460,7 +571,8 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // (the connection could not be opened), so that even a create can be retried.
 func (e *TransportError) notSent() bool {
 	var op *net.OpError
-	return errors.As(e.Err, &op) && op.Op == "dial"
+	var ns *notSentError
+	return errors.As(e.Err, &ns) || (errors.As(e.Err, &op) && op.Op == "dial")
 }
 
 // stripURL removes the URL from a *url.Error (the method and path are reported

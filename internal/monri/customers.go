@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -37,6 +38,9 @@ func (c *Client) getCustomer(ctx context.Context, path string) (*Customer, error
 	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &cust); err != nil {
 		return nil, err
 	}
+	if cust.UUID == "" {
+		return nil, noUUID(http.MethodGet, path)
+	}
 	if cust.Deleted {
 		return &cust, &DeletedError{Customer: &cust}
 	}
@@ -52,6 +56,9 @@ func (c *Client) UpdateCustomer(ctx context.Context, uuid string, u CustomerUpda
 	var cust Customer
 	if err := c.do(ctx, request{method: http.MethodPost, path: customerPath(uuid), body: u}, &cust); err != nil {
 		return nil, err
+	}
+	if cust.UUID == "" {
+		return nil, noUUID(http.MethodPost, customerPath(uuid))
 	}
 	if cust.Deleted {
 		return &cust, &DeletedError{Customer: &cust}
@@ -81,11 +88,25 @@ type listResponse[T any] struct {
 	Data []T `json:"data"`
 }
 
+// noUUID is the error for an answer that should describe a customer but has
+// neither "uuid" nor "id".
+func noUUID(method, path string) error {
+	return &APIError{HTTPStatus: http.StatusOK, Method: method, Path: path, NotJSON: true,
+		Message: "the answer has no customer uuid"}
+}
+
 // ListCustomers returns one page of customers, newest first.
 func (c *Client) ListCustomers(ctx context.Context, p ListParams) ([]Customer, error) {
 	var out listResponse[Customer]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/v2/customers" + p.query()}, &out); err != nil {
+	path := "/v2/customers" + p.query()
+	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
 		return nil, err
+	}
+	for i := range out.Data {
+		if out.Data[i].UUID == "" {
+			return nil, &APIError{HTTPStatus: http.StatusOK, Method: http.MethodGet, Path: path, NotJSON: true,
+				Message: fmt.Sprintf("customer %d of the page has no uuid", i)}
+		}
 	}
 	return out.Data, nil
 }
@@ -96,8 +117,15 @@ func (c *Client) ListPaymentMethods(ctx context.Context, customerUUID string, p 
 		return nil, errors.New("customer uuid is empty")
 	}
 	var out listResponse[PaymentMethod]
-	if err := c.do(ctx, request{method: http.MethodGet, path: customerPath(customerUUID) + "/payment-methods" + p.query()}, &out); err != nil {
+	path := customerPath(customerUUID) + "/payment-methods" + p.query()
+	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
 		return nil, err
+	}
+	for i := range out.Data {
+		if out.Data[i].ID == "" {
+			return nil, &APIError{HTTPStatus: http.StatusOK, Method: http.MethodGet, Path: path, NotJSON: true,
+				Message: fmt.Sprintf("payment method %d of the page has no id", i)}
+		}
 	}
 	return out.Data, nil
 }
@@ -126,73 +154,85 @@ func (c *Client) CreateAccessToken(ctx context.Context, scopes []string) (*Acces
 
 // CreateCustomer creates a customer without ever creating it twice.
 //
-// Create is not idempotent, so it is not retried blindly. When a request's
-// outcome is unknown (the connection was lost after sending, a timeout, a 5xx
-// or an unreadable answer) and MerchantCustomerID is set, the customer is
-// looked up by it: found means it was created and is returned; not found
-// means the create is retried (up to the client's MaxRetries). Without a
-// MerchantCustomerID such an outcome is an *UnknownOutcomeError. A duplicate
-// merchant_customer_id is a *DuplicateMerchantCustomerIDError.
+// Create is not idempotent, so it is not retried blindly. A create that
+// certainly did not reach Monri (the connection could not be opened) or was
+// throttled (429) is retried. When a request's outcome is unknown (the
+// connection was lost after sending, a timeout, a 5xx or an unreadable
+// answer) and MerchantCustomerID is set, the customer is looked up by it:
+// found means it was created and is returned (after an update that brings any
+// differing field in line with f); not found means the create is sent again.
+// Either way at most MaxRetries re-sends are made. Without a
+// MerchantCustomerID such an outcome is an *UnknownOutcomeError, as is a
+// failed lookup. A merchant_customer_id held by a customer this call did not
+// create is a *DuplicateMerchantCustomerIDError.
 func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Customer, error) {
+	const path = "/v2/customers"
 	ambiguous := false // an earlier attempt may have created the customer
 	for attempt := 0; ; attempt++ {
 		var cust Customer
-		err := c.do(ctx, request{method: http.MethodPost, path: "/v2/customers", body: f, once: true}, &cust)
+		err := c.do(ctx, request{method: http.MethodPost, path: path, body: f, once: true, firstAttempt: attempt + 1}, &cust)
 		if err == nil {
-			if cust.UUID == "" {
-				err = &APIError{HTTPStatus: http.StatusOK, Method: http.MethodPost, Path: "/v2/customers", NotJSON: true,
-					Message: "the answer has no customer uuid"}
-			} else {
+			if cust.UUID != "" {
 				return &cust, nil
 			}
+			err = noUUID(http.MethodPost, path)
 		}
-		if ctx.Err() != nil {
-			return nil, c.unknownOrErr(err, f, ambiguous || !neverSent(err))
-		}
-
 		var apiErr *APIError
 		isAPI := errors.As(err, &apiErr)
+		// A 4xx is a definite answer: Monri did not create the customer.
+		definite := isAPI && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500
+		if !definite && !neverSent(err) {
+			ambiguous = true
+		}
+		if ctx.Err() != nil {
+			// No time left to look the customer up.
+			return nil, c.unknownOrErr(err, f, ambiguous)
+		}
+
 		switch {
 		case isAPI && apiErr.HTTPStatus == http.StatusTooManyRequests:
-			// Throttled before processing: safe to retry.
-		case isAPI && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500:
-			if f.MerchantCustomerID != nil && apiErr.HTTPStatus != http.StatusUnauthorized && apiErr.HTTPStatus != http.StatusForbidden {
-				existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
-				if lerr == nil {
-					if ambiguous {
-						// Our own earlier attempt created it.
-						return c.adopt(ctx, existing, f)
-					}
-					return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *f.MerchantCustomerID, ExistingUUID: existing.UUID, Err: err}
-				}
+			// Throttled before processing: safe to send again.
+		case definite:
+			if f.MerchantCustomerID == nil || apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.HTTPStatus == http.StatusForbidden {
+				return nil, err
+			}
+			// A duplicate merchant_customer_id is a 400 like any other
+			// validation error: look the id up to tell them apart.
+			existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
+			switch {
+			case lerr == nil && ambiguous:
+				// An earlier attempt of ours created it.
+				return c.adopt(ctx, existing, f)
+			case lerr == nil:
+				return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *f.MerchantCustomerID, ExistingUUID: existing.UUID, Err: err}
+			case ambiguous && !errors.Is(lerr, ErrNotFound):
+				return nil, &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID,
+					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", err, lerr)}
 			}
 			return nil, err
-		case neverSent(err):
-			// The connection could not be opened: nothing reached Monri.
+		case !ambiguous:
+			// Nothing reached Monri so far (the connection could not be
+			// opened): safe to send again.
+		case f.MerchantCustomerID == nil:
+			return nil, &UnknownOutcomeError{Err: err}
 		default:
-			// The outcome is unknown.
-			ambiguous = true
-			if f.MerchantCustomerID == nil {
-				return nil, &UnknownOutcomeError{Err: err}
-			}
 			existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
 			switch {
 			case lerr == nil:
 				return c.adopt(ctx, existing, f)
 			case !errors.Is(lerr, ErrNotFound):
-				return nil, &UnknownOutcomeError{Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %v", err, lerr)}
+				return nil, &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID,
+					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", err, lerr)}
 			}
+			// Not found: the create did not happen; send it again.
 		}
 		if attempt >= c.maxRetries {
-			if ambiguous && f.MerchantCustomerID == nil {
-				return nil, &UnknownOutcomeError{Err: err}
-			}
 			return nil, err
 		}
 		c.retries.Add(1)
 		var resp *http.Response
 		if isAPI && apiErr.RetryAfter > 0 {
-			resp = &http.Response{Header: http.Header{"Retry-After": {fmt.Sprint(int(apiErr.RetryAfter.Seconds()))}}}
+			resp = &http.Response{Header: http.Header{"Retry-After": {strconv.Itoa(int(apiErr.RetryAfter / time.Second))}}}
 		}
 		t := time.NewTimer(c.backoff(c.waitMin, c.waitMax, attempt, resp))
 		select {
@@ -205,10 +245,13 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 }
 
 func (c *Client) unknownOrErr(err error, f CustomerFields, ambiguous bool) error {
-	if ambiguous && f.MerchantCustomerID == nil {
+	switch {
+	case !ambiguous:
+		return err
+	case f.MerchantCustomerID == nil:
 		return &UnknownOutcomeError{Err: err}
 	}
-	return err
+	return &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID, Err: err}
 }
 
 func neverSent(err error) bool {
@@ -223,7 +266,13 @@ func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields
 	if u.IsEmpty() {
 		return existing, nil
 	}
-	return c.UpdateCustomer(ctx, existing.UUID, u)
+	cust, err := c.UpdateCustomer(ctx, existing.UUID, u)
+	if err != nil {
+		// The customer exists but could not be brought in line: the way
+		// forward is to import it, as for a duplicate.
+		return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *f.MerchantCustomerID, ExistingUUID: existing.UUID, Err: err}
+	}
+	return cust, nil
 }
 
 // UpdateFromFields returns the update that turns have into want: fields set in

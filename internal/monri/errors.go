@@ -32,6 +32,8 @@ type APIError struct {
 	NotJSON bool
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration
+	// Attempts is how many HTTP attempts were made (0 when unknown).
+	Attempts int
 }
 
 func (e *APIError) Error() string {
@@ -49,6 +51,9 @@ func (e *APIError) Error() string {
 		} else {
 			b.WriteString(": " + e.Message)
 		}
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (gave up after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }
@@ -76,14 +81,22 @@ func (e *DeletedError) Error() string {
 func (e *DeletedError) Unwrap() error { return ErrNotFound }
 
 // UnknownOutcomeError is returned by CreateCustomer when the request may have
-// created a customer on the server but no answer was received, and there is no
-// merchant_customer_id to look the customer up by, so retrying could create a
-// duplicate.
+// created a customer on the server but no answer was received, and the
+// customer could not be looked up: there is no merchant_customer_id to look
+// it up by (MerchantCustomerID is empty), or the lookup itself failed
+// (MerchantCustomerID is set). Retrying blindly could create a duplicate.
 type UnknownOutcomeError struct {
-	Err error
+	// MerchantCustomerID is set when the create had one but looking the
+	// customer up by it failed too.
+	MerchantCustomerID string
+	Err                error
 }
 
 func (e *UnknownOutcomeError) Error() string {
+	if e.MerchantCustomerID != "" {
+		return fmt.Sprintf("the create request's outcome is unknown (a customer with merchant_customer_id %q may exist on Monri): %v",
+			e.MerchantCustomerID, e.Err)
+	}
 	return "the create request's outcome is unknown (the customer may exist on Monri): " + e.Err.Error()
 }
 
