@@ -259,9 +259,15 @@ func (p *monriProvider) Resources(_ context.Context) []func() resource.Resource 
 }
 
 func (p *monriProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewCustomerDataSource,
+		NewCustomersDataSource,
+		NewCustomerPaymentMethodsDataSource,
+	}
 }
 
 func (p *monriProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		NewAccessTokenEphemeralResource,
+	}
 }

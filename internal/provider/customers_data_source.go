@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+)
+
+var (
+	_ datasource.DataSource              = &customersDataSource{}
+	_ datasource.DataSourceWithConfigure = &customersDataSource{}
+)
+
+// NewCustomersDataSource returns the monri_customers data source.
+func NewCustomersDataSource() datasource.DataSource {
+	return &customersDataSource{}
+}
+
+type customersDataSource struct {
+	client *monri.Client
+}
+
+type customersDataSourceModel struct {
+	MaxItems       types.Int64         `tfsdk:"max_items"`
+	IncludeDeleted types.Bool          `tfsdk:"include_deleted"`
+	Customers      []customerDataModel `tfsdk:"customers"`
+}
+
+func (d *customersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_customers"
+}
+
+func (d *customersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the merchant's Monri customers, newest first.\n\n" +
+			"The listing pages through `GET /v2/customers` until Monri returns an empty page, so it is complete even when " +
+			"Monri caps the page size; a customer seen twice (one created while paging shifts the pages) is listed once. " +
+			"Every page is one request: for large accounts, set `max_items` to read only the newest customers.",
+		Attributes: map[string]schema.Attribute{
+			"max_items": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "The largest number of customers to return: the newest `max_items` customers (after " +
+					"`include_deleted` filtering). At least 1. Unset returns every customer.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"include_deleted": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Whether to list customers Monri reports as deleted (with `deleted = true`). " +
+					"Defaults to `false`: deleted customers are left out whether or not Monri's listing includes them. " +
+					"With `true`, deleted customers appear only if Monri's listing returns them (Monri may leave them out).",
+			},
+			"customers": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "The customers, newest first (by `created_at`). An empty list when there are none. " +
+					"Each has the attributes of the `monri_customer` data source.",
+				NestedObject: schema.NestedAttributeObject{Attributes: customerDataAttributes(false)},
+			},
+		},
+	}
+}
+
+func (d *customersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = dataSourceClient(req, resp)
+}
+
+func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var state customersDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(d.client, &resp.Diagnostics) {
+		return
+	}
+	includeDeleted := state.IncludeDeleted.ValueBool()
+	custs, err := listKept(ctx, state.MaxItems.ValueInt64(),
+		func(c monri.Customer) string { return c.UUID },
+		func(c monri.Customer) bool { return includeDeleted || !c.Deleted },
+		d.client.ListCustomers)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to List Monri Customers", fmt.Sprintf("Listing customers failed. %s", errorDetail(err)))
+		return
+	}
+	state.Customers = make([]customerDataModel, 0, len(custs))
+	for i := range custs {
+		state.Customers = append(state.Customers, customerDataFromAPI(&custs[i]))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// listKept lists every item with monri.Paginate (paging until an empty page,
+// never trusting a short page, de-duplicating by key) and returns those for
+// which keep is true, in the server's order. With maxItems > 0 it returns at
+// most maxItems kept items and stops paging as soon as it has them: the
+// limit asked for is what is still missing, and no further request is made
+// once enough items were kept. Filtering happens here, not in the page
+// fetch, so that offsets stay those of the server's pages.
+func listKept[T any](ctx context.Context, maxItems int64, key func(T) string, keep func(T) bool,
+	list func(context.Context, monri.ListParams) ([]T, error),
+) ([]T, error) {
+	seen := map[string]struct{}{}
+	var kept int64
+	fetch := func(ctx context.Context, p monri.ListParams) ([]T, error) {
+		if maxItems > 0 {
+			missing := maxItems - kept
+			if missing <= 0 {
+				return nil, nil // enough: end the listing without a request
+			}
+			if int64(p.Limit) > missing {
+				p.Limit = int(missing)
+			}
+		}
+		page, err := list(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range page {
+			k := key(item)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			if keep(item) {
+				kept++
+			}
+		}
+		return page, nil
+	}
+	all, err := monri.Paginate(ctx, monri.PageOptions{}, key, fetch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(all))
+	for _, item := range all {
+		if !keep(item) {
+			continue
+		}
+		if maxItems > 0 && int64(len(out)) >= maxItems {
+			break
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
