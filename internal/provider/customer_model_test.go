@@ -36,7 +36,7 @@ func TestCustomerFromAPINullAndEmpty(t *testing.T) {
 func TestCustomerUpdateFromModels(t *testing.T) {
 	md := func(kv ...string) types.Map {
 		e := map[string]attr.Value{}
-		for i := 0; i < len(kv); i += 2 {
+		for i := 0; i+1 < len(kv); i += 2 {
 			e[kv[i]] = types.StringValue(kv[i+1])
 		}
 		return types.MapValueMust(types.StringType, e)

@@ -44,7 +44,7 @@ func wantServer(fields map[string]string, metadata map[string]string) func(c san
 				problems = append(problems, fmt.Sprintf("%s = %s, want %q", k, str(p), want))
 			}
 		}
-		if !maps.Equal(c.Metadata, metadata) && !(len(c.Metadata) == 0 && len(metadata) == 0) {
+		if !maps.Equal(c.Metadata, metadata) && (len(c.Metadata) != 0 || len(metadata) != 0) {
 			problems = append(problems, fmt.Sprintf("metadata = %v, want %v", c.Metadata, metadata))
 		}
 		if c.Deleted {

@@ -46,9 +46,11 @@ func (countryCodeValidator) ValidateString(_ context.Context, req validator.Stri
 
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 
-// customerFieldValidators are the documented limits of Monri's customer
-// fields, shared by the resource and the data sources' filters.
-func lengthBetween(min, max int) validator.String { return stringvalidator.UTF8LengthBetween(min, max) }
+// lengthBetween checks a documented length limit of a Monri customer field,
+// counted in characters (not bytes).
+func lengthBetween(least, most int) validator.String {
+	return stringvalidator.UTF8LengthBetween(least, most)
+}
 
 func emailValidators() []validator.String {
 	return []validator.String{
