@@ -144,7 +144,7 @@ func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
 // issueToken stores and returns a new access token.
 func (s *Server) issueToken(scopes []string) string {
 	now := s.preciseNow()
-	tok := randomHex(32)
+	tok := randomHex64()
 	s.tokensMu.Lock()
 	defer s.tokensMu.Unlock()
 	if len(s.tokens) >= 1024 {

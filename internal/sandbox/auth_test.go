@@ -26,7 +26,7 @@ func TestDocumentedVectorAcceptedByServer(t *testing.T) {
 	// accepts the documented header for a request to /v2/payment/new... which
 	// is not a Customers API route, so sign a real route the same way.
 	at := time.Unix(1593457122, 0)
-	e := newEnv(t, Options{
+	e := newEnv(t, Options{ //nolint:gosec // G101: the documented test vector, not a credential.
 		AuthenticityToken: "7db11ea5d4a1af32421b564c79b946d1ead3daf0",
 		MerchantKey:       "qwert1234",
 		Now:               func() time.Time { return at },
@@ -168,7 +168,7 @@ func TestOAuthAndBearer(t *testing.T) {
 			t.Fatalf("oauth response %s", r.body)
 		}
 		tok, _ := m["access_token"].(string)
-		if !isHex(tok, 64) {
+		if !isHex(tok) {
 			t.Fatalf("access_token %q is not 64 hex", tok)
 		}
 		return tok
@@ -243,10 +243,10 @@ func TestServeHTTPInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	token, key := s.Credentials()
 	body := `{"name":"In process"}`
-	req := httptest.NewRequest(http.MethodPost, "/v2/customers?", strings.NewReader(body))
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/v2/customers?", strings.NewReader(body))
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
 	ts := strconv.FormatInt(clock.Now().Unix(), 10)

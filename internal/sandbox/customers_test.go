@@ -64,14 +64,17 @@ func TestCreateRetrieve(t *testing.T) {
 	c := e.create(full)
 	checkCustomerShape(t, c)
 	for k, v := range full {
-		if !reflect.DeepEqual(c[k], v) && !(k == "metadata" && reflect.DeepEqual(c[k], map[string]any{"tier": "gold"})) {
+		if k == "metadata" {
+			v = map[string]any{"tier": "gold"}
+		}
+		if !reflect.DeepEqual(c[k], v) {
 			t.Fatalf("%s = %v, want %v", k, c[k], v)
 		}
 	}
 	if c["deleted"] != false || c["deleted_at"] != nil || c["created_at"] != "2026-03-15T10:00:00Z" || c["updated_at"] != c["created_at"] {
 		t.Fatalf("bad bookkeeping fields: %v", c)
 	}
-	uuid := c["uuid"].(string)
+	uuid := str(c["uuid"])
 	r := e.do(http.MethodGet, "/v2/customers/"+uuid, "")
 	expectStatus(t, r, http.StatusOK)
 	if got := r.object(t); !reflect.DeepEqual(got, c) {
@@ -87,7 +90,7 @@ func TestCreateRetrieve(t *testing.T) {
 			t.Fatalf("%s = %v, want null", k, m[k])
 		}
 	}
-	if md := m["metadata"].(map[string]any); len(md) != 0 {
+	if md := obj(m["metadata"]); len(md) != 0 {
 		t.Fatalf("metadata %v, want {}", md)
 	}
 	if m["uuid"] == c["uuid"] {
@@ -118,11 +121,11 @@ func TestDuplicateMerchantCustomerID(t *testing.T) {
 	// Update of another customer to the taken id is refused too; to its own
 	// id it is fine.
 	other := e.create(map[string]any{"merchant_customer_id": "other"})
-	expectError(t, e.do(http.MethodPost, "/v2/customers/"+other["uuid"].(string), `{"merchant_customer_id":"dup"}`), http.StatusBadRequest, "merchant_customer_id")
-	expectStatus(t, e.do(http.MethodPost, "/v2/customers/"+first["uuid"].(string), `{"merchant_customer_id":"dup"}`), http.StatusOK)
+	expectError(t, e.do(http.MethodPost, "/v2/customers/"+str(other["uuid"]), `{"merchant_customer_id":"dup"}`), http.StatusBadRequest, "merchant_customer_id")
+	expectStatus(t, e.do(http.MethodPost, "/v2/customers/"+str(first["uuid"]), `{"merchant_customer_id":"dup"}`), http.StatusOK)
 
 	// Once the holder is deleted the id is free again.
-	expectStatus(t, e.do(http.MethodDelete, "/v2/customers/"+first["uuid"].(string), ""), http.StatusOK)
+	expectStatus(t, e.do(http.MethodDelete, "/v2/customers/"+str(first["uuid"]), ""), http.StatusOK)
 	again := e.create(map[string]any{"merchant_customer_id": "dup"})
 	if got, _ := e.s.CustomerByMerchantID("dup"); got.UUID != again["uuid"] {
 		t.Fatalf("CustomerByMerchantID = %s, want %s", got.UUID, again["uuid"])
@@ -193,7 +196,7 @@ func TestValidation(t *testing.T) {
 
 	// Updates validate the same way.
 	c := e.create(map[string]any{"name": "Ana"})
-	path := "/v2/customers/" + c["uuid"].(string)
+	path := "/v2/customers/" + str(c["uuid"])
 	expectError(t, e.do(http.MethodPost, path, `{"name":"`+long(51)+`"}`), http.StatusBadRequest, "name is too long")
 	expectError(t, e.do(http.MethodPost, path, `{"country":"ba"}`), http.StatusBadRequest, "country")
 	expectError(t, e.do(http.MethodPost, path, `{"status":"approved"}`), http.StatusBadRequest, `"status"`)
@@ -218,7 +221,7 @@ func TestUpdate(t *testing.T) {
 		"merchant_customer_id": "u-1", "name": "Ana", "email": "ana@example.com", "phone": "123",
 		"metadata": map[string]any{"a": "1", "b": "2"},
 	})
-	uuid := c["uuid"].(string)
+	uuid := str(c["uuid"])
 	path := "/v2/customers/" + uuid
 	update := func(body string) map[string]any {
 		t.Helper()
@@ -256,7 +259,7 @@ func TestUpdate(t *testing.T) {
 
 	// metadata: null clears everything; clearing merchant_customer_id frees it.
 	m = update(`{"metadata":null,"merchant_customer_id":null}`)
-	if md := m["metadata"].(map[string]any); len(md) != 0 || m["merchant_customer_id"] != nil || m["updated_at"] != "2026-03-15T10:02:00Z" {
+	if md := obj(m["metadata"]); len(md) != 0 || m["merchant_customer_id"] != nil || m["updated_at"] != "2026-03-15T10:02:00Z" {
 		t.Fatalf("after clearing: %v", m)
 	}
 	if _, ok := e.s.CustomerByMerchantID("u-1"); ok {
@@ -266,7 +269,7 @@ func TestUpdate(t *testing.T) {
 
 	// Merge after clear, then setting a new merchant id indexes it.
 	m = update(`{"metadata":{"x":"1"},"merchant_customer_id":"u-2"}`)
-	if md := m["metadata"].(map[string]any); !reflect.DeepEqual(md, map[string]any{"x": "1"}) {
+	if md := obj(m["metadata"]); !reflect.DeepEqual(md, map[string]any{"x": "1"}) {
 		t.Fatalf("metadata %v", md)
 	}
 	if got, ok := e.s.CustomerByMerchantID("u-2"); !ok || got.UUID != uuid {
@@ -281,7 +284,7 @@ func TestDeleteModes(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t, Options{DeletedMode: mode})
 			c := e.create(map[string]any{"merchant_customer_id": "del-1", "name": "Del"})
-			uuid := c["uuid"].(string)
+			uuid := str(c["uuid"])
 			path := "/v2/customers/" + uuid
 			_, err := e.s.AttachCard(uuid, Card{})
 			if err != nil {
@@ -386,13 +389,13 @@ func TestRouting(t *testing.T) {
 	}
 	// A query on a route without parameters is rejected.
 	c := e.create(map[string]any{"name": "Q"})
-	expectError(t, e.do(http.MethodGet, "/v2/customers/"+c["uuid"].(string)+"?expand=all", ""), http.StatusBadRequest, `"expand"`)
+	expectError(t, e.do(http.MethodGet, "/v2/customers/"+str(c["uuid"])+"?expand=all", ""), http.StatusBadRequest, `"expand"`)
 }
 
 func TestOutOfBandHelpers(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.create(map[string]any{"merchant_customer_id": "oob", "name": "Oob"})
-	uuid := c["uuid"].(string)
+	uuid := str(c["uuid"])
 
 	e.clock.Advance(time.Minute)
 	if !e.s.EditCustomer(uuid, func(c *Customer) { c.Name = strPtr("Drifted"); c.Country = strPtr("ba") }) {

@@ -135,7 +135,7 @@ func TestFaultDrop(t *testing.T) {
 			e.sign(req, `{"name":"D"}`)
 			resp, err := e.client.Do(req)
 			if err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				t.Fatalf("dropped request answered %d", resp.StatusCode)
 			}
 			if got := len(e.s.Customers()); got != map[bool]int{false: 0, true: 1}[after] {
@@ -154,14 +154,14 @@ func TestFaultDropWithoutHijacker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	s.InjectFault("", Fault{Kind: FaultDrop}, 1)
 	defer func() {
 		if r := recover(); !errors.Is(asError(r), http.ErrAbortHandler) {
 			t.Fatalf("recovered %v, want http.ErrAbortHandler", r)
 		}
 	}()
-	s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v2/customers", nil))
+	s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/v2/customers", nil))
 	t.Fatal("no panic")
 }
 
@@ -181,7 +181,7 @@ func TestFaultSlow(t *testing.T) {
 			start := time.Now()
 			resp, err := e.client.Do(req)
 			if err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				t.Fatalf("slow request answered %d", resp.StatusCode)
 			}
 			var ne net.Error
@@ -248,7 +248,7 @@ func TestCounters(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.create(map[string]any{"name": "A"})
 	e.create(map[string]any{"name": "B"})
-	uuid := c["uuid"].(string)
+	uuid := str(c["uuid"])
 	e.do(http.MethodGet, "/v2/customers", "")
 	e.do(http.MethodGet, "/v2/customers/"+uuid, "")
 	e.send(e.request(http.MethodGet, "/v2/customers/"+uuid, "")) // unauthenticated: counted

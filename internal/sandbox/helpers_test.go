@@ -142,7 +142,7 @@ func (e *env) send(req *http.Request) response {
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.t.Fatalf("read body: %v", err)
@@ -204,17 +204,23 @@ func expectError(t *testing.T, r response, status int, wants ...string) {
 	}
 }
 
-func isHex(s string, n int) bool {
-	if len(s) != n {
+// isHex reports whether s is 64 lower-case hex digits.
+func isHex(s string) bool {
+	if len(s) != 64 {
 		return false
 	}
 	_, err := hex.DecodeString(s)
 	return err == nil && strings.ToLower(s) == s
 }
 
-func mustJSON(t *testing.T, b []byte) {
-	t.Helper()
-	if !json.Valid(b) {
-		t.Fatalf("invalid JSON: %s", b)
-	}
+// str returns v as a string ("" if it is not one).
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// obj returns v as a JSON object (nil if it is not one).
+func obj(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }

@@ -36,7 +36,7 @@ func TestListCustomers(t *testing.T) {
 			checkCustomerShape(t, m)
 		}
 		for i := 1; i < len(items); i++ {
-			if items[i-1]["created_at"].(string) <= items[i]["created_at"].(string) {
+			if str(items[i-1]["created_at"]) <= str(items[i]["created_at"]) {
 				t.Fatalf("not sorted by created_at DESC at %d", i)
 			}
 		}
@@ -101,7 +101,7 @@ func TestListTiesAndDeleted(t *testing.T) {
 	var created []string
 	for i := range 5 {
 		c := e.create(map[string]any{"name": fmt.Sprint("c", i)})
-		created = append(created, c["uuid"].(string))
+		created = append(created, str(c["uuid"]))
 	}
 	got := uuidsOf(e.do(http.MethodGet, "/v2/customers", "").data(t))
 	if !slices.Equal(got, reversed(created)) {
@@ -110,7 +110,7 @@ func TestListTiesAndDeleted(t *testing.T) {
 
 	// A clock that goes backwards still yields created_at DESC.
 	e.clock.Advance(-time.Hour)
-	old := e.create(map[string]any{"name": "old"})["uuid"].(string)
+	old := str(e.create(map[string]any{"name": "old"})["uuid"])
 	got = uuidsOf(e.do(http.MethodGet, "/v2/customers", "").data(t))
 	if got[len(got)-1] != old {
 		t.Fatalf("customer created in the past is not last: %v", got)
@@ -143,8 +143,8 @@ func TestListTiesAndDeleted(t *testing.T) {
 
 func TestListIncludesDeletedOption(t *testing.T) {
 	e := newEnv(t, Options{ListIncludesDeleted: true, MaxPageSize: 2})
-	a := e.create(map[string]any{"name": "a"})["uuid"].(string)
-	b := e.create(map[string]any{"name": "b"})["uuid"].(string)
+	a := str(e.create(map[string]any{"name": "a"})["uuid"])
+	b := str(e.create(map[string]any{"name": "b"})["uuid"])
 	e.s.DeleteCustomer(a)
 	if got := uuidsOf(e.do(http.MethodGet, "/v2/customers?limit=10", "").data(t)); !slices.Equal(got, []string{b, a}) {
 		t.Fatalf("got %v", got)

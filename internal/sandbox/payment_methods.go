@@ -53,10 +53,10 @@ func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) 
 	expiresAt := time.Date(year, month+1, 1, 0, 0, 0, 0, time.UTC)
 	lastDay := expiresAt.AddDate(0, 0, -1)
 
-	id := randomHex(32)
-	token := randomHex(32)
+	id := randomHex64()
+	token := randomHex64()
 	for token == id {
-		token = randomHex(32)
+		token = randomHex64()
 	}
 	pm := PaymentMethod{
 		ID:             id,

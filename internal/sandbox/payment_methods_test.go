@@ -14,7 +14,7 @@ var maskedPANRE = regexp.MustCompile(`^\d{6}\*{6}\d{4}$`)
 func TestPaymentMethods(t *testing.T) {
 	e := newEnv(t, Options{}) // Clock: 2026-03-15.
 	c := e.create(map[string]any{"name": "Cards"})
-	uuid := c["uuid"].(string)
+	uuid := str(c["uuid"])
 	path := "/v2/customers/" + uuid + "/payment-methods"
 
 	if got := e.do(http.MethodGet, path, "").data(t); len(got) != 0 {
@@ -48,7 +48,7 @@ func TestPaymentMethods(t *testing.T) {
 				formatTime(pm.KeepUntil) != tc.wantKeep || pm.CustomerUUID != uuid || pm.Status != "approved" {
 				t.Fatalf("AttachCard = %+v", pm)
 			}
-			if !isHex(pm.ID, 64) || !isHex(pm.Token, 64) || pm.ID == pm.Token {
+			if !isHex(pm.ID) || !isHex(pm.Token) || pm.ID == pm.Token {
 				t.Fatalf("id %q / token %q", pm.ID, pm.Token)
 			}
 			ids = append(ids, pm.ID)

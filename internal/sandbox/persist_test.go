@@ -23,8 +23,8 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	})
 	gone := e.create(map[string]any{"merchant_customer_id": "gone"})
 	clock.Advance(time.Minute)
-	expectStatus(t, e.do(http.MethodDelete, "/v2/customers/"+gone["uuid"].(string), ""), http.StatusOK)
-	pm, err := e.s.AttachCard(kept["uuid"].(string), Card{ExpirationMonth: time.May, ExpirationYear: 2030})
+	expectStatus(t, e.do(http.MethodDelete, "/v2/customers/"+str(gone["uuid"]), ""), http.StatusOK)
+	pm, err := e.s.AttachCard(str(kept["uuid"]), Card{ExpirationMonth: time.May, ExpirationYear: 2030})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	data, err := os.ReadFile(statePath)
+	data, err := os.ReadFile(statePath) //nolint:gosec // G304: the test's own temp file.
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +50,13 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	if after := e2.s.Customers(); !reflect.DeepEqual(after, before) {
 		t.Fatalf("customers after restart\n%+v\nwant\n%+v", after, before)
 	}
-	r := e2.do(http.MethodGet, "/v2/customers/"+kept["uuid"].(string), "")
+	r := e2.do(http.MethodGet, "/v2/customers/"+str(kept["uuid"]), "")
 	expectStatus(t, r, http.StatusOK)
 	if got := r.object(t); !reflect.DeepEqual(got, kept) {
 		t.Fatalf("retrieve after restart = %v, want %v", got, kept)
 	}
-	expectStatus(t, e2.do(http.MethodGet, "/v2/customers/"+gone["uuid"].(string), ""), http.StatusNotFound)
-	items := e2.do(http.MethodGet, "/v2/customers/"+kept["uuid"].(string)+"/payment-methods", "").data(t)
+	expectStatus(t, e2.do(http.MethodGet, "/v2/customers/"+str(gone["uuid"]), ""), http.StatusNotFound)
+	items := e2.do(http.MethodGet, "/v2/customers/"+str(kept["uuid"])+"/payment-methods", "").data(t)
 	if len(items) != 1 || items[0]["id"] != pm.ID || items[0]["token"] != pm.Token || items[0]["expiration_date"] != "2030-05-31" {
 		t.Fatalf("payment methods after restart: %v", items)
 	}
@@ -105,7 +105,7 @@ func TestSeedPersistsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer func() { _ = s2.Close() }()
 	got := s2.Customers()
 	if len(got) != 500 || got[0].UUID != uuids[0] || got[499].UUID != uuids[499] {
 		t.Fatalf("reloaded %d customers", len(got))

@@ -127,7 +127,7 @@ type Server struct {
 
 	latency             atomic.Int64
 	maxPageSize         atomic.Int64
-	deletedMode         atomic.Int32
+	deletedMode         atomic.Int64
 	listIncludesDeleted atomic.Bool
 
 	counters map[string]*atomic.Int64
@@ -212,7 +212,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.latency.Store(int64(opts.Latency))
 	s.maxPageSize.Store(int64(opts.MaxPageSize))
-	s.deletedMode.Store(int32(opts.DeletedMode))
+	s.deletedMode.Store(int64(opts.DeletedMode))
 	s.listIncludesDeleted.Store(opts.ListIncludesDeleted)
 	for _, r := range Routes() {
 		s.counters[r] = new(atomic.Int64)
@@ -304,7 +304,7 @@ func (s *Server) SetMaxPageSize(n int) {
 }
 
 // SetDeletedMode changes how deleted customers are answered.
-func (s *Server) SetDeletedMode(m DeletedMode) { s.deletedMode.Store(int32(m)) }
+func (s *Server) SetDeletedMode(m DeletedMode) { s.deletedMode.Store(int64(m)) }
 
 // SetListIncludesDeleted changes whether GET /v2/customers lists deleted
 // customers.

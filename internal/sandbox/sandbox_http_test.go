@@ -10,7 +10,7 @@ import (
 
 func TestSandboxEndpoints(t *testing.T) {
 	e := newEnv(t, Options{})
-	uuid := e.create(map[string]any{"merchant_customer_id": "sb"})["uuid"].(string)
+	uuid := str(e.create(map[string]any{"merchant_customer_id": "sb"})["uuid"])
 	sandbox := func(method, path, body string) response {
 		req := e.request(method, path, body)
 		req.Header.Del("Accept") // no API header rules here
@@ -20,7 +20,7 @@ func TestSandboxEndpoints(t *testing.T) {
 	r := sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"pan":"5555555555554444","expiration_date":"2028-02"}`)
 	expectStatus(t, r, http.StatusOK)
 	m := r.object(t)
-	if m["masked_pan"] != "555555******4444" || m["expiration_date"] != "2028-02-29" || m["expired"] != false || !isHex(m["token"].(string), 64) {
+	if m["masked_pan"] != "555555******4444" || m["expiration_date"] != "2028-02-29" || m["expired"] != false || !isHex(str(m["token"])) {
 		t.Fatalf("attached %v", m)
 	}
 	r = sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/payment-methods", `{"expired":true}`)
@@ -82,8 +82,8 @@ func TestSandboxEndpointsLoopbackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	req := httptest.NewRequest(http.MethodGet, "/sandbox/stats", nil) // RemoteAddr 192.0.2.1
+	defer func() { _ = s.Close() }()
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/sandbox/stats", nil) // RemoteAddr 192.0.2.1
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "loopback") {
@@ -111,7 +111,7 @@ func TestClosedServer(t *testing.T) {
 		t.Fatal("second Close:", err)
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/customers", nil))
+	s.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/v2/customers", nil))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("closed server answered %d", rec.Code)
 	}
@@ -131,7 +131,7 @@ func TestNewOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	if tok, key := s.Credentials(); tok != DefaultAuthenticityToken || key != DefaultMerchantKey {
 		t.Fatalf("credentials %q %q", tok, key)
 	}

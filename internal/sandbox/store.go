@@ -243,11 +243,12 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// randomHex returns 2*n random hex digits.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails.
-	return hex.EncodeToString(b)
+// randomHex64 returns 64 random hex digits (256 bits), the shape of Monri's
+// payment method ids, card tokens and access tokens.
+func randomHex64() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails.
+	return hex.EncodeToString(b[:])
 }
 
 // ---- Store access for tests ----

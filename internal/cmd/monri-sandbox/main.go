@@ -1,0 +1,289 @@
+// Command monri-sandbox runs the local emulator of the Monri Customers API
+// (package internal/sandbox) as a process, for demos and CI pipelines.
+//
+//	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state file.json]
+//	    [-max-page-size 100] [-deleted-mode 404|deleted-true] [-list-includes-deleted]
+//	    [-latency 0s] [-tolerance 5m] [-token-ttl 15m] [-authenticity-token ...]
+//	    [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
+//
+// Every flag can also be set with an environment variable MONRI_SANDBOX_<FLAG>
+// (upper case, dashes as underscores, for example MONRI_SANDBOX_ADDR); a flag
+// on the command line wins over the environment.
+//
+// On start it prints the base URL and the credentials to use, as shell
+// assignments, and nothing before them. The merchant key printed is a public
+// test value of the sandbox, not a secret. With -ready-file it also writes
+// the base URL to that file once it is listening (and removes the file on
+// exit). It stops gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
+)
+
+const envPrefix = "MONRI_SANDBOX_"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "monri-sandbox:", err)
+		}
+		stop()
+		os.Exit(2)
+	}
+}
+
+// config is the parsed command line.
+type config struct {
+	addr                string
+	statePath           string
+	maxPageSize         int
+	deletedMode         sandbox.DeletedMode
+	listIncludesDeleted bool
+	latency             time.Duration
+	tolerance           time.Duration
+	tokenTTL            time.Duration
+	authenticityToken   string
+	merchantKey         string
+	readyFile           string
+	allowRemote         bool
+	verbose             bool
+}
+
+// deletedModeFlag parses -deleted-mode.
+type deletedModeFlag struct{ m *sandbox.DeletedMode }
+
+func (f deletedModeFlag) String() string {
+	if f.m == nil {
+		return sandbox.DeletedNotFound.String()
+	}
+	return f.m.String()
+}
+
+func (f deletedModeFlag) Set(v string) error {
+	switch strings.ToLower(v) {
+	case "404", "not-found", "notfound":
+		*f.m = sandbox.DeletedNotFound
+	case "deleted-true", "deleted", "true", "200":
+		*f.m = sandbox.DeletedReturnsTrue
+	default:
+		return fmt.Errorf("unknown deleted mode %q (404 or deleted-true)", v)
+	}
+	return nil
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("monri-sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (loopback only unless -allow-remote; port 0 picks a free port)")
+	fs.StringVar(&c.statePath, "state", "", "JSON file to load at start and save after each change (empty: in memory only)")
+	fs.IntVar(&c.maxPageSize, "max-page-size", sandbox.DefaultMaxPageSize, "largest limit served by list endpoints (larger limits are silently capped)")
+	fs.Var(deletedModeFlag{&c.deletedMode}, "deleted-mode", "retrieve of a deleted customer: 404 or deleted-true (200 with \"deleted\": true)")
+	fs.BoolVar(&c.listIncludesDeleted, "list-includes-deleted", false, "include deleted customers in GET /v2/customers")
+	fs.DurationVar(&c.latency, "latency", 0, "latency added to every API request")
+	fs.DurationVar(&c.tolerance, "tolerance", sandbox.DefaultTimestampTolerance, "accepted clock skew of the Authorization timestamp")
+	fs.DurationVar(&c.tokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "lifetime of /v2/oauth access tokens")
+	fs.StringVar(&c.authenticityToken, "authenticity-token", sandbox.DefaultAuthenticityToken, "authenticity token (OAuth client_id) to accept")
+	fs.StringVar(&c.merchantKey, "merchant-key", sandbox.DefaultMerchantKey, "merchant key (OAuth client_secret) to accept")
+	fs.StringVar(&c.readyFile, "ready-file", "", "write the base URL to this file once listening")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the sandbox has public test credentials: never expose it)")
+	fs.BoolVar(&c.verbose, "v", false, "log one line per request to stderr")
+
+	// Environment first, so that the command line wins.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if f.Name == "v" {
+			name = envPrefix + "VERBOSE"
+		}
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.maxPageSize < 1 {
+		return c, errors.New("-max-page-size must be at least 1")
+	}
+	if !c.allowRemote {
+		if err := checkLoopback(c.addr); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// checkLoopback refuses an address that would listen beyond this machine.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-addr %q is not a loopback address; the sandbox accepts public test credentials, pass -allow-remote to listen there anyway", addr)
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	s, err := sandbox.New(sandbox.Options{
+		AuthenticityToken:   c.authenticityToken,
+		MerchantKey:         c.merchantKey,
+		MaxPageSize:         c.maxPageSize,
+		DeletedMode:         c.deletedMode,
+		ListIncludesDeleted: c.listIncludesDeleted,
+		TimestampTolerance:  c.tolerance,
+		Latency:             c.latency,
+		TokenTTL:            c.tokenTTL,
+		StatePath:           c.statePath,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = s.Close() }()
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	baseURL := "http://" + ln.Addr().String()
+
+	var handler http.Handler = s
+	if c.verbose {
+		handler = logRequests(s, stderr)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	token, key := s.Credentials()
+	if _, err := fmt.Fprintf(stdout, "Monri sandbox listening on %s\n  MONRI_BASE_URL=%s\n  MONRI_AUTHENTICITY_TOKEN=%s\n  MONRI_MERCHANT_KEY=%s\n",
+		baseURL, baseURL, token, key); err != nil {
+		_ = srv.Close()
+		return err
+	}
+
+	if c.readyFile != "" {
+		if err := writeReadyFile(c.readyFile, baseURL); err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer func() { _ = os.Remove(c.readyFile) }() //nolint:gosec // G703: the operator's own -ready-file path.
+	}
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}
+
+// writeReadyFile writes the base URL atomically, so a script polling for
+// the file never reads it half written.
+func writeReadyFile(path, baseURL string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if _, err := tmp.WriteString(baseURL + "\n"); err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	return nil
+}
+
+// statusWriter records the status of a response. It unwraps to the
+// original writer so the sandbox can still hijack the connection.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs method, path, status and duration of each request. It
+// never logs headers (the Authorization header carries credentials) nor
+// bodies.
+func logRequests(next http.Handler, out io.Writer) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := strconv.Itoa(sw.status)
+			if sw.status == 0 {
+				status = "dropped"
+			}
+			line := fmt.Sprintf("%s %s %s %s %s\n", start.UTC().Format(time.RFC3339), r.Method, r.URL.EscapedPath(), status, time.Since(start).Round(time.Microsecond))
+			mu.Lock()
+			defer mu.Unlock()
+			_, _ = io.WriteString(out, line)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
