@@ -523,7 +523,7 @@ func (s *Server) handleListPaymentMethods(w http.ResponseWriter, r *http.Request
 	}
 	end := len(rec.pms) - offset
 	for i := end - 1; i >= 0 && i >= end-limit; i-- {
-		data = append(data, paymentMethodView(s.paymentMethodView(rec.pms[i], now)))
+		data = append(data, paymentMethodView(withExpired(rec.pms[i], now)))
 	}
 	s.st.mu.RUnlock()
 	writeJSON(w, http.StatusOK, listResponse[paymentMethodJSON]{Status: "approved", Data: data})

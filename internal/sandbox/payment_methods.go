@@ -85,11 +85,11 @@ func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) 
 	if err := s.persist(); err != nil {
 		return PaymentMethod{}, err
 	}
-	return s.paymentMethodView(pr, s.preciseNow()), nil
+	return withExpired(pr, s.preciseNow()), nil
 }
 
-// paymentMethodView returns the payment method with Expired computed.
-func (s *Server) paymentMethodView(pr *pmRec, now time.Time) PaymentMethod {
+// withExpired returns the payment method with Expired computed at now.
+func withExpired(pr *pmRec, now time.Time) PaymentMethod {
 	pm := pr.pm
 	pm.Expired = !now.Before(pr.expiresAt)
 	return pm

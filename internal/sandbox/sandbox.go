@@ -91,19 +91,22 @@ type Options struct {
 
 // Route keys used by the request counters and by InjectFault.
 const (
-	RouteCreateCustomer           = "POST /v2/customers"
-	RouteListCustomers            = "GET /v2/customers"
-	RouteGetCustomer              = "GET /v2/customers/{uuid}"
-	RouteUpdateCustomer           = "POST /v2/customers/{uuid}"
-	RouteDeleteCustomer           = "DELETE /v2/customers/{uuid}"
-	RouteGetByMerchantID          = "GET /v2/merchants/customers/{merchant_customer_id}"
-	RouteListPaymentMethods       = "GET /v2/customers/{uuid}/payment-methods"
-	RouteOAuth                    = "POST /v2/oauth"
-	scopeCustomers                = "customers"
-	scopePaymentMethods           = "payment-methods"
-	closeWaitForHandlers          = 10 * time.Second
-	readHeaderTimeout             = 30 * time.Second
-	maxRequestBodyBytes     int64 = 1 << 20
+	RouteCreateCustomer     = "POST /v2/customers"
+	RouteListCustomers      = "GET /v2/customers"
+	RouteGetCustomer        = "GET /v2/customers/{uuid}"
+	RouteUpdateCustomer     = "POST /v2/customers/{uuid}"
+	RouteDeleteCustomer     = "DELETE /v2/customers/{uuid}"
+	RouteGetByMerchantID    = "GET /v2/merchants/customers/{merchant_customer_id}"
+	RouteListPaymentMethods = "GET /v2/customers/{uuid}/payment-methods"
+	RouteOAuth              = "POST /v2/oauth"
+)
+
+const (
+	scopeCustomers       = "customers"
+	scopePaymentMethods  = "payment-methods"
+	closeWaitForHandlers = 10 * time.Second
+	readHeaderTimeout    = 30 * time.Second
+	maxRequestBodyBytes  = 1 << 20
 )
 
 // Routes returns every route key, in a fixed order.
