@@ -1,60 +1,13 @@
 package sandbox
 
-import (
-	"slices"
-	"strings"
-)
-
-// countryCodes is the full list of the 249 officially assigned ISO 3166-1
-// alpha-2 codes, sorted. User-assigned codes (such as XK, used for Kosovo),
-// exceptionally or transitionally reserved codes (UK, EU, AN, ...) and
-// lowercase spellings are not valid.
-var countryCodes = strings.Fields(`
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ
-BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
-CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ
-DE DJ DK DM DO DZ
-EC EE EG EH ER ES ET
-FI FJ FK FM FO FR
-GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY
-HK HM HN HR HT HU
-ID IE IL IM IN IO IQ IR IS IT
-JE JM JO JP
-KE KG KH KI KM KN KP KR KW KY KZ
-LA LB LC LI LK LR LS LT LU LV LY
-MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ
-NA NC NE NF NG NI NL NO NP NR NU NZ
-OM
-PA PE PF PG PH PK PL PM PN PR PS PT PW PY
-QA
-RE RO RS RU RW
-SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ
-TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ
-UA UG UM US UY UZ
-VA VC VE VG VI VN VU
-WF WS
-YE YT
-ZA ZM ZW
-`)
-
-var countrySet = func() map[string]struct{} {
-	m := make(map[string]struct{}, len(countryCodes))
-	for _, c := range countryCodes {
-		m[c] = struct{}{}
-	}
-	return m
-}()
+import "github.com/monri-community/terraform-provider-monri/internal/iso3166"
 
 // IsCountryCode reports whether code is an officially assigned ISO 3166-1
 // alpha-2 country code, written in upper case (for example "BA"). It is the
-// rule the sandbox applies to the customer's country field.
-func IsCountryCode(code string) bool {
-	_, ok := countrySet[code]
-	return ok
-}
+// rule the sandbox applies to the customer's country field, and the same list
+// the provider validates against at plan time (internal/iso3166).
+func IsCountryCode(code string) bool { return iso3166.IsCountryCode(code) }
 
 // CountryCodes returns a sorted copy of the 249 officially assigned
 // ISO 3166-1 alpha-2 codes accepted by IsCountryCode.
-func CountryCodes() []string {
-	return slices.Clone(countryCodes)
-}
+func CountryCodes() []string { return iso3166.CountryCodes() }
