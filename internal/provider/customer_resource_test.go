@@ -412,3 +412,43 @@ func TestAccCustomerResource_validation(t *testing.T) {
 		t.Fatalf("invalid configurations made %d requests to the sandbox, want 0: %v", n, s.RequestCounts())
 	}
 }
+
+// Monri may store email addresses lower-cased; the configured spelling must
+// then not show as a change or an inconsistent result.
+func TestAccCustomerResource_emailNormalised(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{NormalizeEmails: true})
+	config := func(email string) string {
+		return providerConfig(s) + fmt.Sprintf(`
+resource "monri_customer" "test" {
+  email = %q
+}
+`, email)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config("Ana.Anic@Example.COM"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("email"), knownvalue.StringExact("Ana.Anic@Example.COM")),
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{"email": "ana.anic@example.com"}, nil)),
+				},
+			},
+			{
+				// A real change of address is still a change.
+				Config: config("Other@Example.com"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{"email": "other@example.com"}, nil)),
+				},
+			},
+		},
+	})
+}

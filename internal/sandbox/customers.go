@@ -167,6 +167,14 @@ func validateField(fr fieldRule, v string) string {
 	return ""
 }
 
+// normalize lower-cases the email of a patch when NormalizeEmails is set.
+func (s *Server) normalize(p customerPatch) {
+	if e := p.fields["email"]; s.normalizeEmails && e != nil {
+		lower := strings.ToLower(*e)
+		p.fields["email"] = &lower
+	}
+}
+
 // applyPatch applies p to c. With create set, nulls mean "not set". It
 // returns whether anything changed.
 func applyPatch(c *Customer, p customerPatch, create bool) bool {
@@ -314,6 +322,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, _ string, 
 		writeAPIError(w, e)
 		return
 	}
+	s.normalize(p)
 	var c Customer
 	applyPatch(&c, p, true)
 	if len(c.Metadata) > maxMetadataKeys {
@@ -401,6 +410,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 		writeAPIError(w, e)
 		return
 	}
+	s.normalize(p)
 	s.st.mu.Lock()
 	rec, ok := s.st.byUUID[uuid]
 	if !ok || (rec.c.Deleted && s.mode() == DeletedNotFound) {

@@ -87,6 +87,10 @@ type Options struct {
 	Now func() time.Time
 	// Addr is the address Start listens on. Default "127.0.0.1:0".
 	Addr string
+	// NormalizeEmails makes the sandbox store (and answer) email addresses
+	// lower-cased, as some servers do; the real API's behaviour is not
+	// documented, so the provider must cope with both.
+	NormalizeEmails bool
 }
 
 // Route keys used by the request counters and by InjectFault.
@@ -132,6 +136,7 @@ type Server struct {
 	maxPageSize         atomic.Int64
 	deletedMode         atomic.Int64
 	listIncludesDeleted atomic.Bool
+	normalizeEmails     bool
 
 	counters map[string]*atomic.Int64
 	faults   faultState
@@ -217,6 +222,7 @@ func New(opts Options) (*Server, error) {
 	s.maxPageSize.Store(int64(opts.MaxPageSize))
 	s.deletedMode.Store(int64(opts.DeletedMode))
 	s.listIncludesDeleted.Store(opts.ListIncludesDeleted)
+	s.normalizeEmails = opts.NormalizeEmails
 	for _, r := range Routes() {
 		s.counters[r] = new(atomic.Int64)
 	}

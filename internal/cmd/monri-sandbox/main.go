@@ -2,7 +2,7 @@
 // (package internal/sandbox) as a process, for demos and CI pipelines.
 //
 //	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state file.json]
-//	    [-max-page-size 100] [-deleted-mode 404|deleted-true] [-list-includes-deleted]
+//	    [-max-page-size 100] [-deleted-mode 404|deleted-true] [-list-includes-deleted] [-normalize-emails]
 //	    [-latency 0s] [-tolerance 5m] [-token-ttl 15m] [-authenticity-token ...]
 //	    [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
 //
@@ -58,6 +58,7 @@ type config struct {
 	maxPageSize         int
 	deletedMode         sandbox.DeletedMode
 	listIncludesDeleted bool
+	normalizeEmails     bool
 	latency             time.Duration
 	tolerance           time.Duration
 	tokenTTL            time.Duration
@@ -99,6 +100,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.maxPageSize, "max-page-size", sandbox.DefaultMaxPageSize, "largest limit served by list endpoints (larger limits are silently capped)")
 	fs.Var(deletedModeFlag{&c.deletedMode}, "deleted-mode", "retrieve of a deleted customer: 404 or deleted-true (200 with \"deleted\": true)")
 	fs.BoolVar(&c.listIncludesDeleted, "list-includes-deleted", false, "include deleted customers in GET /v2/customers")
+	fs.BoolVar(&c.normalizeEmails, "normalize-emails", false, "store and answer email addresses lower-cased")
 	fs.DurationVar(&c.latency, "latency", 0, "latency added to every API request")
 	fs.DurationVar(&c.tolerance, "tolerance", sandbox.DefaultTimestampTolerance, "accepted clock skew of the Authorization timestamp")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "lifetime of /v2/oauth access tokens")
@@ -167,6 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxPageSize:         c.maxPageSize,
 		DeletedMode:         c.deletedMode,
 		ListIncludesDeleted: c.listIncludesDeleted,
+		NormalizeEmails:     c.normalizeEmails,
 		TimestampTolerance:  c.tolerance,
 		Latency:             c.latency,
 		TokenTTL:            c.tokenTTL,
