@@ -156,102 +156,119 @@ func (c *Client) CreateAccessToken(ctx context.Context, scopes []string) (*Acces
 //
 // Create is not idempotent, so it is not retried blindly. A create that
 // certainly did not reach Monri (the connection could not be opened) or was
-// throttled (429) is retried. When a request's outcome is unknown (the
+// throttled (429) is sent again. When a request's outcome is unknown (the
 // connection was lost after sending, a timeout, a 5xx or an unreadable
 // answer) and MerchantCustomerID is set, the customer is looked up by it:
 // found means it was created and is returned (after an update that brings any
-// differing field in line with f); not found means the create is sent again.
-// Either way at most MaxRetries re-sends are made. Without a
-// MerchantCustomerID such an outcome is an *UnknownOutcomeError, as is a
-// failed lookup. A merchant_customer_id held by a customer this call did not
-// create is a *DuplicateMerchantCustomerIDError.
+// differing field in line with f); not found means the create is sent again;
+// a failed lookup is tried again. Re-sends and repeated lookups together are
+// bounded by MaxRetries. Without a MerchantCustomerID an unknown outcome is an
+// *UnknownOutcomeError, as is a lookup that keeps failing. A
+// merchant_customer_id held by a customer this call did not create is a
+// *DuplicateMerchantCustomerIDError.
 func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Customer, error) {
 	const path = "/v2/customers"
-	ambiguous := false // an earlier attempt may have created the customer
-	for attempt := 0; ; attempt++ {
-		var cust Customer
-		err := c.do(ctx, request{method: http.MethodPost, path: path, body: f, once: true, firstAttempt: attempt + 1}, &cust)
-		if err == nil {
-			if cust.UUID != "" {
-				return &cust, nil
+	mid := f.MerchantCustomerID
+	var (
+		ambiguous  bool  // an earlier attempt may have created the customer
+		lookup     bool  // the customer must be looked up before anything else
+		resend     bool  // when the lookup finds nothing, send the create again (else: give up with createErr)
+		createErr  error // the last create's error
+		lookupErr  error // the last lookup's error
+		creates    int
+		throttling *APIError // the last create's answer, for Retry-After
+	)
+	for round := 0; ; round++ {
+		lookedUp := false
+		throttling = nil
+		if !lookup {
+			creates++
+			var cust Customer
+			err := c.do(ctx, request{method: http.MethodPost, path: path, body: f, once: true, firstAttempt: creates}, &cust)
+			if err == nil {
+				if cust.UUID != "" {
+					return &cust, nil
+				}
+				err = noUUID(http.MethodPost, path)
 			}
-			err = noUUID(http.MethodPost, path)
-		}
-		var apiErr *APIError
-		isAPI := errors.As(err, &apiErr)
-		// A 4xx is a definite answer: Monri did not create the customer.
-		definite := isAPI && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500
-		if !definite && !neverSent(err) {
-			ambiguous = true
-		}
-		if ctx.Err() != nil {
-			// No time left to look the customer up.
-			return nil, c.unknownOrErr(err, f, ambiguous)
-		}
-
-		switch {
-		case isAPI && apiErr.HTTPStatus == http.StatusTooManyRequests:
-			// Throttled before processing: safe to send again.
-		case definite:
-			if f.MerchantCustomerID == nil || apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.HTTPStatus == http.StatusForbidden {
+			createErr = err
+			var apiErr *APIError
+			isAPI := errors.As(err, &apiErr)
+			// A 4xx is a definite answer: Monri did not create the customer.
+			definite := isAPI && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500
+			switch {
+			case isAPI && apiErr.HTTPStatus == http.StatusTooManyRequests:
+				// Throttled before processing: safe to send again.
+				throttling = apiErr
+			case definite && (mid == nil || apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.HTTPStatus == http.StatusForbidden):
 				return nil, err
+			case definite:
+				// A duplicate merchant_customer_id is a 400 like any other
+				// validation error: look the id up to tell them apart.
+				existing, lerr := c.GetCustomerByMerchantID(ctx, *mid)
+				lookedUp = true
+				switch {
+				case lerr == nil && ambiguous:
+					// An earlier attempt of ours created it.
+					return c.adopt(ctx, existing, f)
+				case lerr == nil:
+					return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *mid, ExistingUUID: existing.UUID, Err: err}
+				case ambiguous && !errors.Is(lerr, ErrNotFound):
+					// Ours, or a real rejection? Keep looking.
+					lookup, resend, lookupErr = true, false, lerr
+				default:
+					return nil, err
+				}
+			case neverSent(err):
+				// Nothing reached Monri: safe to send again.
+			default:
+				ambiguous = true
+				if mid == nil {
+					return nil, &UnknownOutcomeError{Err: err}
+				}
+				lookup, resend = true, true
 			}
-			// A duplicate merchant_customer_id is a 400 like any other
-			// validation error: look the id up to tell them apart.
-			existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
-			switch {
-			case lerr == nil && ambiguous:
-				// An earlier attempt of ours created it.
-				return c.adopt(ctx, existing, f)
-			case lerr == nil:
-				return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *f.MerchantCustomerID, ExistingUUID: existing.UUID, Err: err}
-			case ambiguous && !errors.Is(lerr, ErrNotFound):
-				return nil, &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID,
-					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", err, lerr)}
-			}
-			return nil, err
-		case !ambiguous:
-			// Nothing reached Monri so far (the connection could not be
-			// opened): safe to send again.
-		case f.MerchantCustomerID == nil:
-			return nil, &UnknownOutcomeError{Err: err}
-		default:
-			existing, lerr := c.GetCustomerByMerchantID(ctx, *f.MerchantCustomerID)
-			switch {
-			case lerr == nil:
-				return c.adopt(ctx, existing, f)
-			case !errors.Is(lerr, ErrNotFound):
-				return nil, &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID,
-					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", err, lerr)}
-			}
-			// Not found: the create did not happen; send it again.
 		}
-		if attempt >= c.maxRetries {
-			return nil, err
+		if lookup && !lookedUp && ctx.Err() == nil {
+			existing, lerr := c.GetCustomerByMerchantID(ctx, *mid)
+			switch {
+			case lerr == nil:
+				return c.adopt(ctx, existing, f)
+			case errors.Is(lerr, ErrNotFound) && resend:
+				lookup = false // not created: send it again
+			case errors.Is(lerr, ErrNotFound):
+				return nil, createErr // the 4xx was a real rejection
+			default:
+				lookupErr = lerr // try the lookup again
+			}
 		}
-		c.retries.Add(1)
+		if ctx.Err() != nil || round >= c.maxRetries {
+			if lookup {
+				return nil, &UnknownOutcomeError{MerchantCustomerID: *mid,
+					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", createErr, lookupErr)}
+			}
+			// Not looking up: the last outcome is known (a definite
+			// answer, nothing sent, or looked up and absent).
+			return nil, createErr
+		}
+		if !lookup {
+			c.retries.Add(1) // the create is sent again
+		}
 		var resp *http.Response
-		if isAPI && apiErr.RetryAfter > 0 {
-			resp = &http.Response{Header: http.Header{"Retry-After": {strconv.Itoa(int(apiErr.RetryAfter / time.Second))}}}
+		if throttling != nil && throttling.RetryAfter > 0 {
+			resp = &http.Response{Header: http.Header{"Retry-After": {strconv.Itoa(int(throttling.RetryAfter / time.Second))}}}
 		}
-		t := time.NewTimer(c.backoff(c.waitMin, c.waitMax, attempt, resp))
+		t := time.NewTimer(c.backoff(c.waitMin, c.waitMax, round, resp))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, c.unknownOrErr(err, f, ambiguous)
+			if lookup {
+				return nil, &UnknownOutcomeError{MerchantCustomerID: *mid, Err: createErr}
+			}
+			return nil, createErr
 		case <-t.C:
 		}
 	}
-}
-
-func (c *Client) unknownOrErr(err error, f CustomerFields, ambiguous bool) error {
-	switch {
-	case !ambiguous:
-		return err
-	case f.MerchantCustomerID == nil:
-		return &UnknownOutcomeError{Err: err}
-	}
-	return &UnknownOutcomeError{MerchantCustomerID: *f.MerchantCustomerID, Err: err}
 }
 
 func neverSent(err error) bool {

@@ -342,6 +342,25 @@ func TestCreateCustomerSafety(t *testing.T) {
 		}
 	})
 
+	t.Run("lookup fails, then finds it", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		c, _ := newTestClient(t, s, func(c *Config) { c.MaxRetries = 2 })
+		s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, 1)
+		// The first lookup gives up after 3 attempts; the next one succeeds.
+		s.InjectFault(sandbox.RouteGetByMerchantID, sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503}, 3)
+		got, err := c.CreateCustomer(context.Background(), CustomerFields{MerchantCustomerID: ptr("lookup-again")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live := liveCustomers(s); len(live) != 1 || live[0].UUID != got.UUID {
+			t.Fatalf("sandbox has %d customers", len(live))
+		}
+		if c, l := s.RequestCount(sandbox.RouteCreateCustomer), s.RequestCount(sandbox.RouteGetByMerchantID); c != 1 || l != 4 {
+			t.Fatalf("%d creates and %d lookups, want 1 and 4", c, l)
+		}
+	})
+
 	t.Run("adopt brings fields in line", func(t *testing.T) {
 		t.Parallel()
 		// The customer with the id exists with other values (created by an
