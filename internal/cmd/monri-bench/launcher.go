@@ -26,6 +26,9 @@ import (
 const (
 	envLaunchTarget = "MONRI_BENCH_TARGET"
 	envRSSFile      = "MONRI_BENCH_RSS_FILE"
+	// envProviderEnv holds KEY=VALUE lines added to the provider's
+	// environment only (-provider-env).
+	envProviderEnv = "MONRI_BENCH_PROVIDER_ENV"
 )
 
 // isLauncher reports whether this process was started by Terraform as a
@@ -42,6 +45,9 @@ func runLauncher() int {
 	}
 	cmd := exec.Command(target, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if extra := os.Getenv(envProviderEnv); extra != "" {
+		cmd.Env = append(os.Environ(), strings.Split(extra, "\n")...)
+	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	start := time.Now()

@@ -62,6 +62,22 @@ type options struct {
 	Repo         string
 	ApplyRefresh bool
 	Keep         bool
+	Env          envFlag
+	ProviderEnv  envFlag
+	Steps        string
+}
+
+// envFlag collects -env KEY=VALUE flags.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 func main() {
@@ -79,7 +95,18 @@ func main() {
 	flag.StringVar(&o.Repo, "repo", ".", "the provider's module root (built with go build)")
 	flag.BoolVar(&o.ApplyRefresh, "apply-refresh", false, "refresh during update and destroy too (as a plain apply/destroy does); the targets then include N GETs in those steps")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (binaries, working directories, state) for inspection")
+	flag.Var(&o.Env, "env", "extra environment for Terraform and both providers, KEY=VALUE (repeatable), for experiments such as -env GOGC=50; applied after the benchmark clears TF_* and MONRI_*")
+	flag.Var(&o.ProviderEnv, "provider-env", "extra environment for both provider processes only (not Terraform), KEY=VALUE (repeatable), e.g. -provider-env GOGC=50")
+	flag.StringVar(&o.Steps, "steps", "create,refresh,update,destroy", "the lifecycle steps to measure; create and destroy always run (they set up and clean up), refresh and update can be left out")
 	flag.Parse()
+	for _, name := range strings.Split(o.Steps, ",") {
+		switch strings.TrimSpace(name) {
+		case "create", "refresh", "update", "destroy":
+		default:
+			fmt.Fprintf(os.Stderr, "monri-bench: -steps: unknown step %q (create, refresh, update, destroy)\n", name)
+			os.Exit(2)
+		}
+	}
 	if o.N < 1 || o.Runs < 1 || o.Parallelism < 1 || o.LatencyMS < 0 || o.ListN < 0 {
 		fmt.Fprintln(os.Stderr, "monri-bench: -n, -runs and -parallelism must be at least 1; -latency-ms and -list-n at least 0")
 		os.Exit(2)
@@ -116,12 +143,23 @@ func lifecycleSteps(o options) []step {
 		}
 		return m
 	}
-	return []step{
+	all := []step{
 		{"create", map[string]int{sandbox.RouteCreateCustomer: o.N}},
 		{"refresh", map[string]int{sandbox.RouteGetCustomer: o.N}},
 		{"update", read(map[string]int{sandbox.RouteUpdateCustomer: o.N})},
 		{"destroy", read(map[string]int{sandbox.RouteDeleteCustomer: o.N})},
 	}
+	want := map[string]bool{"create": true, "destroy": true}
+	for _, name := range strings.Split(o.Steps, ",") {
+		want[strings.TrimSpace(name)] = true
+	}
+	var out []step
+	for _, st := range all {
+		if want[st.name] {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 func progress(format string, args ...any) {
@@ -175,7 +213,10 @@ func run(ctx context.Context, o options) (*report, error) {
 	if err := os.WriteFile(cliPath, []byte(cliConfig(overrides)), 0o600); err != nil {
 		return nil, err
 	}
-	env := baseEnv(cliPath)
+	env := append(baseEnv(cliPath), o.Env...)
+	if len(o.ProviderEnv) > 0 {
+		env = append(env, envProviderEnv+"="+strings.Join(o.ProviderEnv, "\n"))
+	}
 
 	s, err := sandbox.Start(sandbox.Options{Latency: latency, MaxPageSize: pageSize})
 	if err != nil {

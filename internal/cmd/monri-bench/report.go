@@ -37,13 +37,15 @@ type report struct {
 }
 
 type reportConfig struct {
-	N            int  `json:"n"`
-	LatencyMS    int  `json:"latency_ms"`
-	Parallelism  int  `json:"parallelism"`
-	Runs         int  `json:"runs"`
-	ListN        int  `json:"list_n"`
-	PageSize     int  `json:"page_size"`
-	ApplyRefresh bool `json:"apply_refresh"`
+	N            int      `json:"n"`
+	LatencyMS    int      `json:"latency_ms"`
+	Parallelism  int      `json:"parallelism"`
+	Runs         int      `json:"runs"`
+	ListN        int      `json:"list_n"`
+	PageSize     int      `json:"page_size"`
+	ApplyRefresh bool     `json:"apply_refresh"`
+	Env          []string `json:"env,omitempty"`
+	ProviderEnv  []string `json:"provider_env,omitempty"`
 }
 
 // sample is one timed Terraform command.
@@ -129,7 +131,7 @@ func newReport(o options) *report {
 		GoVersion: runtime.Version(),
 		CPUs:      runtime.NumCPU(),
 		Config: reportConfig{N: o.N, LatencyMS: o.LatencyMS, Parallelism: o.Parallelism, Runs: o.Runs,
-			ListN: o.ListN, PageSize: pageSize, ApplyRefresh: o.ApplyRefresh},
+			ListN: o.ListN, PageSize: pageSize, ApplyRefresh: o.ApplyRefresh, Env: o.Env, ProviderEnv: o.ProviderEnv},
 		Missed: []string{},
 	}
 }
@@ -179,6 +181,12 @@ func printTable(w io.Writer, rep *report) {
 	}
 	fmt.Fprintf(w, "\nmonri-bench  N=%d  latency=%dms  parallelism=%d  runs=%d (medians)  commit %s  terraform %s  %s  %d CPUs\n",
 		c.N, c.LatencyMS, c.Parallelism, c.Runs, commit, rep.TerraformVersion, rep.GoVersion, rep.CPUs)
+	if len(c.Env) > 0 {
+		fmt.Fprintf(w, "extra environment: %s\n", strings.Join(c.Env, " "))
+	}
+	if len(c.ProviderEnv) > 0 {
+		fmt.Fprintf(w, "extra provider environment: %s\n", strings.Join(c.ProviderEnv, " "))
+	}
 	if !c.ApplyRefresh {
 		fmt.Fprintln(w, "update and destroy run with -refresh=false (the refresh step measures reading)")
 	}
