@@ -4,12 +4,19 @@
 # TF_ACC_TERRAFORM_PATH, then PATH) or fails with a clear message.
 find_terraform() {
 	local tf="${TERRAFORM:-${TF_ACC_TERRAFORM_PATH:-}}"
+	if [[ -n "$tf" && ! -x "$tf" ]]; then
+		{
+			echo "error: the terraform CLI '$tf' (from TERRAFORM or TF_ACC_TERRAFORM_PATH) is not an executable file."
+			echo "       Point TF_ACC_TERRAFORM_PATH at a terraform binary, or unset it to use terraform from PATH."
+		} >&2
+		return 1
+	fi
 	if [[ -z "$tf" ]]; then
 		tf="$(command -v terraform || true)"
 	fi
-	if [[ -z "$tf" || ! -x "$tf" ]]; then
+	if [[ -z "$tf" ]]; then
 		{
-			echo "error: no terraform CLI found (looked at TERRAFORM='${TERRAFORM:-}', TF_ACC_TERRAFORM_PATH='${TF_ACC_TERRAFORM_PATH:-}', then PATH)."
+			echo "error: no terraform CLI found: TF_ACC_TERRAFORM_PATH is not set and there is no terraform on PATH."
 			echo "       Install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) and put it on PATH,"
 			echo "       or set TF_ACC_TERRAFORM_PATH=/path/to/terraform."
 		} >&2
