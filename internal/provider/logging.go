@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -11,6 +12,10 @@ import (
 // httpSubsystem is the tflog subsystem of the Monri HTTP client. Its level
 // follows TF_LOG_PROVIDER_MONRI_HTTP (and TF_LOG_PROVIDER / TF_LOG).
 const httpSubsystem = "http"
+
+// authorizationValue matches Authorization header values (a WP3-v2.1
+// signature or a Bearer access token), masked wherever they might appear.
+var authorizationValue = regexp.MustCompile(`WP3-v2\.1\s+\S+\s+\d+\s+[0-9A-Fa-f]+|Bearer\s+\S+`)
 
 // httpLogger logs one line per HTTP attempt: method, path, status, duration
 // and attempt number. Requests carry no secrets in those fields, and the
@@ -35,6 +40,8 @@ func (l *httpLogger) LogRequest(ctx context.Context, r monri.RequestLog) {
 	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, httpSubsystem, "authorization", "merchant_key", "access_token", "token", "client_secret")
 	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, httpSubsystem, l.secrets...)
 	ctx = tflog.SubsystemMaskMessageStrings(ctx, httpSubsystem, l.secrets...)
+	ctx = tflog.SubsystemMaskAllFieldValuesRegexes(ctx, httpSubsystem, authorizationValue)
+	ctx = tflog.SubsystemMaskMessageRegexes(ctx, httpSubsystem, authorizationValue)
 	fields := map[string]any{
 		"method":      r.Method,
 		"path":        r.Path,
