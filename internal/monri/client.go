@@ -224,8 +224,9 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Retries returns how many times this client has re-sent a request after a
-// transient fault (automatic retries of idempotent requests, and creates
-// re-sent after the customer was confirmed absent).
+// transient fault: automatic retries of idempotent requests, and creates sent
+// again when that was safe (throttled, never sent, or looked up and absent).
+// Lookups after a create with an unknown outcome are not counted.
 func (c *Client) Retries() int64 { return c.retries.Load() }
 
 // wait blocks until the rate limiter allows a request (no-op when unlimited).
