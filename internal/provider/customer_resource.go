@@ -127,6 +127,13 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 			detail += fmt.Sprintf("\n\nTo manage that customer with Terraform, import it:\n\n  terraform import <resource address> %s%s\n\n"+
 				"or use a different merchant_customer_id.\n\n%s", merchantIDImportPrefix, dup.MerchantCustomerID, errorDetail(dup.Err))
 			resp.Diagnostics.AddAttributeError(path.Root("merchant_customer_id"), "Duplicate Monri Customer", detail)
+		case errors.As(err, &unknown) && unknown.MerchantCustomerID != "":
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", fmt.Sprintf(
+				"The create request's outcome is unknown: the customer may have been created on Monri, and looking it up by "+
+					"merchant_customer_id %q failed too, so the provider stopped.\n\n"+
+					"When Monri is reachable, apply again; if the customer exists, that create is refused as a duplicate: import it with\n\n"+
+					"  terraform import <resource address> %s%s\n\n%s",
+				unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, errorDetail(unknown.Err)))
 		case errors.As(err, &unknown):
 			resp.Diagnostics.AddError("Unable to Create Monri Customer",
 				"The create request's outcome is unknown: the customer may have been created on Monri, but no answer arrived, "+

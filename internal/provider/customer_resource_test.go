@@ -452,3 +452,36 @@ resource "monri_customer" "test" {
 		},
 	})
 }
+
+// A create whose outcome stays unknown even though it has a
+// merchant_customer_id (the lookups fail too) stops with an error that says
+// how to adopt the customer, and leaves nothing half-written in state.
+func TestAccCustomerResource_createUnknownOutcomeWithMerchantID(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, 100)
+	s.InjectFault(sandbox.RouteGetByMerchantID, sandbox.Fault{Kind: sandbox.FaultDrop}, 100)
+	token, key := s.Credentials()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+provider "monri" {
+  base_url           = %q
+  authenticity_token = %q
+  merchant_key       = %q
+  max_retries        = 1
+}
+resource "monri_customer" "test" {
+  merchant_customer_id = "lost-1"
+}
+`, s.URL(), token, key),
+				ExpectError: regexp.MustCompile(`(?s)Unable to Create Monri Customer.*outcome is unknown.*merchant_customer_id\s+"lost-1"\s+failed\s+too.*terraform import <resource address>\s+merchant_customer_id:lost-1`),
+			},
+		},
+	})
+	if _, ok := s.CustomerByMerchantID("lost-1"); !ok {
+		t.Fatal("the test's premise failed: the sandbox did not create the customer")
+	}
+}

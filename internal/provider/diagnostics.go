@@ -34,10 +34,10 @@ func errorDetail(err error) string {
 			next = "The answer did not come from Monri's API: check base_url and any proxy in between."
 		}
 		return fmt.Sprintf("Monri answered HTTP %d to %s %s", apiErr.HTTPStatus, apiErr.Method, apiErr.Path) +
-			messagePart(apiErr) + ". " + next
+			messagePart(apiErr) + attemptsPart(apiErr.Attempts) + ". " + next
 	case errors.As(err, &transportErr):
-		return fmt.Sprintf("No answer from Monri for %s %s: %v. Check base_url and network connectivity; transient faults are retried up to max_retries times.",
-			transportErr.Method, transportErr.Path, transportErr.Err)
+		return fmt.Sprintf("No answer from Monri for %s %s: %v%s. Check base_url and network connectivity; transient faults are retried up to max_retries times.",
+			transportErr.Method, transportErr.Path, transportErr.Err, attemptsPart(transportErr.Attempts))
 	}
 	return err.Error()
 }
@@ -52,4 +52,11 @@ func messagePart(e *monri.APIError) string {
 		return fmt.Sprintf(" (%s): %q", e.Status, e.Message)
 	}
 	return fmt.Sprintf(": %q", e.Message)
+}
+
+func attemptsPart(n int) string {
+	if n > 1 {
+		return fmt.Sprintf(" (after %d attempts)", n)
+	}
+	return ""
 }
