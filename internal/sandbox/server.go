@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,6 +120,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !faulted:
 		s.handle(w, r, rt, param)
 	case f.Kind == FaultSlow && !f.AfterHandling:
+		// Read the body before sleeping: net/http notices a client that gave
+		// up (and cancels the context) only once the body has been consumed,
+		// so without this a POST could be handled late, after the client's
+		// timeout.
+		if r.Body != nil {
+			b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBodyBytes+1))
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		if s.sleep(r.Context(), f.Delay) {
 			s.handle(w, r, rt, param)
 		}
