@@ -68,15 +68,15 @@ provider "monri" {
 `, s.URL(), token, key)
 }
 
-// captureAttr is a state check that stores a resource attribute's string
-// value, for steps that need it (PreConfig, import IDs).
+// captureAttr is a state check that stores a string attribute of
+// monri_customer.test, for steps that need it (PreConfig, import IDs).
 type captureAttr struct {
 	address, attr string
 	dst           *string
 }
 
-func captureString(address, attr string, dst *string) statecheck.StateCheck {
-	return captureAttr{address: address, attr: attr, dst: dst}
+func captureCustomerAttr(attr string, dst *string) statecheck.StateCheck {
+	return captureAttr{address: custAddr, attr: attr, dst: dst}
 }
 
 func findResource(state *tfjson.State, address string) *tfjson.StateResource {
