@@ -132,7 +132,7 @@ resource "monri_customer" "test" {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					captureCustomerAttr("id", &id),
+					captureCustomerID(&id),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Ana Anić")),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("country"), knownvalue.StringExact("BA")),
@@ -173,7 +173,7 @@ resource "monri_customer" "test" {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					captureCustomerAttr("id", &id2),
+					captureCustomerID(&id2),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("phone"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("city"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("address"), knownvalue.Null()),
@@ -207,7 +207,7 @@ func TestAccCustomerResource_minimal(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					captureCustomerAttr("id", &id),
+					captureCustomerID(&id),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("email"), knownvalue.Null()),
@@ -257,7 +257,7 @@ resource "monri_customer" "test" {
 				Steps: []resource.TestStep{
 					{
 						Config:            config,
-						ConfigStateChecks: []statecheck.StateCheck{captureCustomerAttr("id", &first)},
+						ConfigStateChecks: []statecheck.StateCheck{captureCustomerID(&first)},
 					},
 					{
 						PreConfig: func() {
@@ -271,7 +271,7 @@ resource "monri_customer" "test" {
 							PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 						},
 						ConfigStateChecks: []statecheck.StateCheck{
-							captureCustomerAttr("id", &second),
+							captureCustomerID(&second),
 							checkServerCustomer(s, custAddr, wantServer(map[string]string{"merchant_customer_id": "drift-1", "name": "Drifty"}, nil)),
 						},
 					},
@@ -297,7 +297,7 @@ resource "monri_customer" "test" {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: config, ConfigStateChecks: []statecheck.StateCheck{captureCustomerAttr("id", &id)}},
+			{Config: config, ConfigStateChecks: []statecheck.StateCheck{captureCustomerID(&id)}},
 			{
 				PreConfig: func() {
 					s.EditCustomer(id, func(c *sandbox.Customer) {

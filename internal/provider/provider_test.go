@@ -68,15 +68,16 @@ provider "monri" {
 `, s.URL(), token, key)
 }
 
-// captureAttr is a state check that stores a string attribute of
-// monri_customer.test, for steps that need it (PreConfig, import IDs).
+// captureAttr is a state check that stores a string attribute of a resource,
+// for steps that need it (PreConfig, import IDs).
 type captureAttr struct {
 	address, attr string
 	dst           *string
 }
 
-func captureCustomerAttr(attr string, dst *string) statecheck.StateCheck {
-	return captureAttr{address: custAddr, attr: attr, dst: dst}
+// captureCustomerID stores the id of monri_customer.test.
+func captureCustomerID(dst *string) statecheck.StateCheck {
+	return captureAttr{address: custAddr, attr: "id", dst: dst}
 }
 
 func findResource(state *tfjson.State, address string) *tfjson.StateResource {
