@@ -218,7 +218,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		env = append(env, envProviderEnv+"="+strings.Join(o.ProviderEnv, "\n"))
 	}
 
-	s, err := sandbox.Start(sandbox.Options{Latency: latency, MaxPageSize: pageSize})
+	s, err := startSandbox(sandbox.Options{Latency: latency, MaxPageSize: pageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func run(ctx context.Context, o options) (*report, error) {
 				}
 				s.ResetCounters()
 				res, err := w.run(ctx, stepArgs(st.name, o))
-				counts := s.RequestCounts()
+				counts, conns := s.RequestCounts(), s.Connections()
 				if err != nil && st.name == "refresh" && res.ExitCode == 2 {
 					err = fmt.Errorf("%s: the refresh plan is not empty (terraform plan -detailed-exitcode exited with 2):\n%s", w.name, tail(res.Output, 4000))
 				}
@@ -274,8 +274,7 @@ func run(ctx context.Context, o options) (*report, error) {
 					return nil, fmt.Errorf("run %d, %s: %w", r, st.name, err)
 				}
 				sr := rep.Steps[i]
-				smp := sample{Run: r, WallSeconds: res.Wall.Seconds(), PeakRSSMiB: mib(res.peakRSSKiB()),
-					ProviderCPUSeconds: res.cpu().Seconds(), ProviderStarts: len(res.Launches), Requests: counts}
+				smp := newSample(r, res, counts, conns)
 				if w == monriWS {
 					sr.Monri.Samples = append(sr.Monri.Samples, smp)
 					for _, m := range mismatches(st.expected, counts) {
@@ -290,8 +289,8 @@ func run(ctx context.Context, o options) (*report, error) {
 						sr.Mismatches = append(sr.Mismatches, fmt.Sprintf("run %d: the baseline made API requests: %v", r, counts))
 					}
 				}
-				progress("run %d/%d %-8s %-8s %7.2fs  peak RSS %5.1f MiB  provider CPU %6.2fs  requests %v",
-					r, o.Runs, st.name, w.name, res.Wall.Seconds(), smp.PeakRSSMiB, smp.ProviderCPUSeconds, counts)
+				progress("run %d/%d %-8s %-8s %7.2fs  peak RSS %5.1f MiB  CPU provider %6.2fs terraform %6.2fs  requests %v  connections %d",
+					r, o.Runs, st.name, w.name, res.Wall.Seconds(), smp.PeakRSSMiB, smp.ProviderCPUSeconds, smp.TerraformCPUSeconds, counts, conns)
 			}
 		}
 	}
@@ -334,7 +333,7 @@ func stepArgs(name string, o options) []string {
 }
 
 // verify checks on the sandbox that a step of the real provider did its work.
-func verify(s *sandbox.Server, stepName string, n int, tag string) error {
+func verify(s *benchSandbox, stepName string, n int, tag string) error {
 	prefix := "bench-" + tag + "-"
 	live, updated := 0, 0
 	for _, c := range s.Customers() {
@@ -396,7 +395,7 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 		Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}}
 	lr.FloorSeconds = (time.Duration(pages+1) * time.Duration(o.LatencyMS) * time.Millisecond).Seconds()
 
-	s, err := sandbox.Start(sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
+	s, err := startSandbox(sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +426,7 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 		}
 		s.ResetCounters()
 		res, err := w.run(ctx, tfArgs("apply", o.Parallelism, "-auto-approve"))
-		counts := s.RequestCounts()
+		counts, conns := s.RequestCounts(), s.Connections()
 		if err != nil {
 			return nil, fmt.Errorf("listing, run %d: %w", r, err)
 		}
@@ -439,8 +438,7 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 			}
 			return nil, fmt.Errorf("listing, run %d: the data source returned %s, want %d:\n%s", r, got, o.ListN, tail(res.Output, 2000))
 		}
-		lr.Samples = append(lr.Samples, sample{Run: r, WallSeconds: res.Wall.Seconds(), PeakRSSMiB: mib(res.peakRSSKiB()),
-			ProviderCPUSeconds: res.cpu().Seconds(), ProviderStarts: len(res.Launches), Requests: counts})
+		lr.Samples = append(lr.Samples, newSample(r, res, counts, conns))
 		for _, mm := range mismatches(lr.Expected, counts) {
 			lr.Mismatches = append(lr.Mismatches, fmt.Sprintf("run %d: %s", r, mm))
 		}

@@ -50,26 +50,41 @@ type reportConfig struct {
 
 // sample is one timed Terraform command.
 type sample struct {
-	Run                int            `json:"run"`
-	WallSeconds        float64        `json:"wall_seconds"`
-	PeakRSSMiB         float64        `json:"peak_rss_mib"`
-	ProviderCPUSeconds float64        `json:"provider_cpu_seconds"`
-	ProviderStarts     int            `json:"provider_starts"`
-	Requests           map[string]int `json:"requests"`
+	Run                int     `json:"run"`
+	WallSeconds        float64 `json:"wall_seconds"`
+	PeakRSSMiB         float64 `json:"peak_rss_mib"`
+	ProviderCPUSeconds float64 `json:"provider_cpu_seconds"`
+	// TerraformCPUSeconds is Terraform's own CPU time (with the launchers'),
+	// without the providers'.
+	TerraformCPUSeconds float64        `json:"terraform_cpu_seconds"`
+	ProviderStarts      int            `json:"provider_starts"`
+	Requests            map[string]int `json:"requests"`
+	// Connections is the number of TCP connections the sandbox accepted.
+	Connections int `json:"connections"`
+}
+
+func newSample(run int, res result, counts map[string]int, conns int) sample {
+	return sample{Run: run, WallSeconds: res.Wall.Seconds(), PeakRSSMiB: mib(res.peakRSSKiB()),
+		ProviderCPUSeconds: res.cpu().Seconds(), TerraformCPUSeconds: (res.TotalCPU - res.cpu()).Seconds(),
+		ProviderStarts: len(res.Launches), Requests: counts, Connections: conns}
 }
 
 // side is one provider's samples of a step and their medians.
 type side struct {
-	WallSeconds        float64  `json:"wall_seconds"`
-	PeakRSSMiB         float64  `json:"peak_rss_mib"`
-	ProviderCPUSeconds float64  `json:"provider_cpu_seconds"`
-	Samples            []sample `json:"samples"`
+	WallSeconds         float64  `json:"wall_seconds"`
+	PeakRSSMiB          float64  `json:"peak_rss_mib"`
+	ProviderCPUSeconds  float64  `json:"provider_cpu_seconds"`
+	TerraformCPUSeconds float64  `json:"terraform_cpu_seconds"`
+	Connections         float64  `json:"connections"`
+	Samples             []sample `json:"samples"`
 }
 
 func (s *side) summarize() {
 	s.WallSeconds = median(s.Samples, func(x sample) float64 { return x.WallSeconds })
 	s.PeakRSSMiB = median(s.Samples, func(x sample) float64 { return x.PeakRSSMiB })
 	s.ProviderCPUSeconds = median(s.Samples, func(x sample) float64 { return x.ProviderCPUSeconds })
+	s.TerraformCPUSeconds = median(s.Samples, func(x sample) float64 { return x.TerraformCPUSeconds })
+	s.Connections = median(s.Samples, func(x sample) float64 { return float64(x.Connections) })
 }
 
 type stepReport struct {
@@ -190,13 +205,16 @@ func printTable(w io.Writer, rep *report) {
 	if !c.ApplyRefresh {
 		fmt.Fprintln(w, "update and destroy run with -refresh=false (the refresh step measures reading)")
 	}
+	fmt.Fprintln(w, "wall times, peak RSS and CPU are medians; floor = requests × latency / parallelism; excess = (monri − floor) / baseline;")
+	fmt.Fprintln(w, "pCPU = CPU of the provider processes, tfCPU = Terraform's own; conns = TCP connections the provider opened to the sandbox")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tCPU monri s\tCPU base s\t")
+	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tpCPU monri s\tpCPU base s\ttfCPU monri s\ttfCPU base s\tconns\t")
 	for _, s := range rep.Steps {
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t\n",
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
 			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, s.ExcessTarget, mark(s.ExcessOK),
-			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds)
+			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds,
+			s.Monri.TerraformCPUSeconds, s.Baseline.TerraformCPUSeconds, s.Monri.Connections)
 	}
 	_ = tw.Flush()
 
@@ -212,8 +230,8 @@ func printTable(w io.Writer, rep *report) {
 		if l.Skipped != "" {
 			fmt.Fprintf(w, "  SKIPPED: %s\n", l.Skipped)
 		} else {
-			fmt.Fprintf(w, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, provider CPU %.2f s\n",
-				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds)
+			fmt.Fprintf(w, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, CPU provider %.2f s terraform %.2f s, connections %.0f\n",
+				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds, l.TerraformCPUSeconds, l.Connections)
 			fmt.Fprintf(w, "  requests %s, target (exact) %s: %s\n", runCounts(l.Samples), formatCounts(l.Expected), mark(l.RequestsOK))
 		}
 	}

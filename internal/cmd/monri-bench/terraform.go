@@ -27,7 +27,10 @@ type workspace struct {
 
 // result is one timed Terraform command.
 type result struct {
-	Wall     time.Duration
+	Wall time.Duration
+	// TotalCPU is the CPU time of terraform and every process it waited
+	// for (the launchers and the providers).
+	TotalCPU time.Duration
 	Launches []launch
 	Output   string
 	ExitCode int
@@ -66,6 +69,7 @@ func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (res
 	res := result{Wall: time.Since(start), Output: out.String()}
 	if cmd.ProcessState != nil {
 		res.ExitCode = cmd.ProcessState.ExitCode()
+		res.TotalCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	launches, lerr := readLaunches(rss)
 	res.Launches = launches
