@@ -33,11 +33,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -369,16 +371,21 @@ func floor(expected map[string]int, latency time.Duration, parallelism int) time
 	return time.Duration(total) * latency / time.Duration(parallelism)
 }
 
-// mismatches compares request counts with the exact targets.
+// mismatches compares request counts with the exact targets, in route order.
 func mismatches(expected, got map[string]int) []string {
 	var out []string
-	for route, want := range expected {
-		if got[route] != want {
+	for _, route := range sandbox.Routes() {
+		want, ok := expected[route]
+		switch {
+		case ok && got[route] != want:
 			out = append(out, fmt.Sprintf("%s: %d requests, want exactly %d", route, got[route], want))
+		case !ok && got[route] > 0:
+			out = append(out, fmt.Sprintf("%s: %d unexpected requests", route, got[route]))
 		}
 	}
-	for _, route := range sandbox.Routes() {
-		if _, ok := expected[route]; !ok && got[route] > 0 {
+	known := sandbox.Routes()
+	for _, route := range slices.Sorted(maps.Keys(got)) {
+		if !slices.Contains(known, route) && got[route] > 0 {
 			out = append(out, fmt.Sprintf("%s: %d unexpected requests", route, got[route]))
 		}
 	}
