@@ -60,6 +60,10 @@ func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (res
 	w.seq++
 	rss := filepath.Join(w.tmp, fmt.Sprintf("rss-%s-%04d.txt", w.name, w.seq))
 	cmd := exec.CommandContext(ctx, w.tf, args...)
+	// On Ctrl-C, interrupt Terraform so that it stops its providers, rather
+	// than killing it and leaving them behind.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Dir = w.dir
 	cmd.Env = append(append([]string{}, w.env...), envLaunchTarget+"="+w.target, envRSSFile+"="+rss)
 	var out bytes.Buffer
