@@ -94,13 +94,16 @@ type stepReport struct {
 	Monri        side           `json:"monri"`
 	Baseline     side           `json:"baseline"`
 	// Excess is (median monri − floor) / median baseline.
-	Excess       float64  `json:"excess"`
-	ExcessTarget float64  `json:"excess_target"`
-	ExcessOK     bool     `json:"excess_ok"`
-	RSSRatio     float64  `json:"rss_ratio"`
-	RSSOK        bool     `json:"rss_ok"`
-	RequestsOK   bool     `json:"requests_ok"`
-	Mismatches   []string `json:"mismatches"`
+	Excess float64 `json:"excess"`
+	// ExcessRuns is each run's excess (that run's monri and baseline
+	// times), to judge the noise.
+	ExcessRuns   []float64 `json:"excess_runs"`
+	ExcessTarget float64   `json:"excess_target"`
+	ExcessOK     bool      `json:"excess_ok"`
+	RSSRatio     float64   `json:"rss_ratio"`
+	RSSOK        bool      `json:"rss_ok"`
+	RequestsOK   bool      `json:"requests_ok"`
+	Mismatches   []string  `json:"mismatches"`
 }
 
 func (r *stepReport) summarize(o options) {
@@ -114,6 +117,11 @@ func (r *stepReport) summarize(o options) {
 		r.Excess = (r.Monri.WallSeconds - r.FloorSeconds) / r.Baseline.WallSeconds
 	}
 	r.ExcessOK = r.Excess <= r.ExcessTarget
+	for i := range min(len(r.Monri.Samples), len(r.Baseline.Samples)) {
+		if b := r.Baseline.Samples[i].WallSeconds; b > 0 {
+			r.ExcessRuns = append(r.ExcessRuns, (r.Monri.Samples[i].WallSeconds-r.FloorSeconds)/b)
+		}
+	}
 	if r.Baseline.PeakRSSMiB > 0 {
 		r.RSSRatio = r.Monri.PeakRSSMiB / r.Baseline.PeakRSSMiB
 	}
@@ -206,13 +214,14 @@ func printTable(w io.Writer, rep *report) {
 		fmt.Fprintln(w, "update and destroy run with -refresh=false (the refresh step measures reading)")
 	}
 	fmt.Fprintln(w, "wall times, peak RSS and CPU are medians; floor = requests × latency / parallelism; excess = (monri − floor) / baseline;")
+	fmt.Fprintln(w, "runs = the lowest and highest excess of single runs (monri and baseline of the same run), to judge the noise;")
 	fmt.Fprintln(w, "pCPU = CPU of the provider processes, tfCPU = Terraform's own; conns = TCP connections the provider opened to the sandbox")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tpCPU monri s\tpCPU base s\ttfCPU monri s\ttfCPU base s\tconns\t")
+	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\truns\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tpCPU monri s\tpCPU base s\ttfCPU monri s\ttfCPU base s\tconns\t")
 	for _, s := range rep.Steps {
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
-			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, s.ExcessTarget, mark(s.ExcessOK),
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
+			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, spread(s.ExcessRuns), s.ExcessTarget, mark(s.ExcessOK),
 			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds,
 			s.Monri.TerraformCPUSeconds, s.Baseline.TerraformCPUSeconds, s.Monri.Connections)
 	}
@@ -277,4 +286,12 @@ func runCounts(samples []sample) string {
 		return parts[0]
 	}
 	return strings.Join(parts, " | ")
+}
+
+// spread shows the lowest and highest of xs.
+func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f–%.2f", slices.Min(xs), slices.Max(xs))
 }
