@@ -43,7 +43,8 @@ func runLauncher() int {
 		fmt.Fprintf(os.Stderr, "monri-bench launcher: %s is not set; this copy of monri-bench is only meant to be started by the benchmark\n", envLaunchTarget)
 		return 1
 	}
-	cmd := exec.Command(target, os.Args[1:]...)
+	// The provider the benchmark built, with Terraform's arguments.
+	cmd := exec.Command(target, os.Args[1:]...) //nolint:gosec,noctx // runs until the provider exits, like the provider itself
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if extra := os.Getenv(envProviderEnv); extra != "" {
 		cmd.Env = append(os.Environ(), strings.Split(extra, "\n")...)
@@ -71,7 +72,7 @@ func runLauncher() int {
 			// Linux reports ru_maxrss in KiB.
 			line := fmt.Sprintf("%d %d %d %d %d\n", cmd.ProcessState.Pid(), ru.Maxrss,
 				time.Duration(ru.Utime.Nano()).Microseconds(), time.Duration(ru.Stime.Nano()).Microseconds(), wall.Microseconds())
-			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil { //nolint:gosec // the benchmark's own temporary file
 				_, _ = f.WriteString(line)
 				_ = f.Close()
 			}
@@ -92,7 +93,7 @@ type launch struct {
 // readLaunches parses the file the launchers of one Terraform command wrote.
 // A missing file means no provider was started.
 func readLaunches(path string) ([]launch, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // the benchmark's own temporary file
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

@@ -120,7 +120,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "monri-bench:", err)
 		os.Exit(1)
 	}
-	printTable(os.Stdout, rep)
+	collectMissed(rep)
+	fmt.Print(renderTable(rep))
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err == nil {
 		err = os.WriteFile(o.Out, append(data, '\n'), 0o644) //nolint:gosec // results are not secret
@@ -176,13 +177,13 @@ func run(ctx context.Context, o options) (*report, error) {
 	if o.Keep {
 		progress("keeping %s", tmp)
 	} else {
-		defer os.RemoveAll(tmp)
+		defer func() { _ = os.RemoveAll(tmp) }()
 	}
 	latency := time.Duration(o.LatencyMS) * time.Millisecond
 
 	rep := newReport(o)
-	rep.Commit, rep.Dirty = gitCommit(o.Repo)
-	if rep.TerraformVersion, err = terraformVersion(o.Terraform); err != nil {
+	rep.Commit, rep.Dirty = gitCommit(ctx, o.Repo)
+	if rep.TerraformVersion, err = terraformVersion(ctx, o.Terraform); err != nil {
 		return nil, err
 	}
 
@@ -220,11 +221,11 @@ func run(ctx context.Context, o options) (*report, error) {
 		env = append(env, envProviderEnv+"="+strings.Join(o.ProviderEnv, "\n"))
 	}
 
-	s, err := startSandbox(sandbox.Options{Latency: latency, MaxPageSize: pageSize})
+	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, MaxPageSize: pageSize})
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	token, key := s.Credentials()
 	monriEnv := append(append([]string{}, env...),
 		"MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
@@ -232,7 +233,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	newWS := func(name, source, target string, env []string) (*workspace, error) {
 		dir := filepath.Join(tmp, "work", name)
 		return &workspace{name: name, dir: dir, source: source, target: target, env: env, tf: o.Terraform, tmp: tmp},
-			os.MkdirAll(dir, 0o755)
+			os.MkdirAll(dir, 0o750)
 	}
 	monriWS, err := newWS("monri", "monri-community/monri", realBin, monriEnv)
 	if err != nil {
@@ -402,15 +403,15 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 		Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}}
 	lr.FloorSeconds = (time.Duration(pages+1) * time.Duration(o.LatencyMS) * time.Millisecond).Seconds()
 
-	s, err := startSandbox(sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
+	s, err := startSandbox(ctx, sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	token, key := s.Credentials()
 	wenv := append(append([]string{}, env...), "MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
 	dir := filepath.Join(tmp, "work", "listing")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
 	w := &workspace{name: "listing", dir: dir, source: "monri-community/monri", target: realBin, env: wenv, tf: o.Terraform, tmp: tmp}
@@ -478,7 +479,7 @@ func hasDataSource(ctx context.Context, w *workspace, name string) (bool, error)
 }
 
 func goBuild(ctx context.Context, repo, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg) //nolint:gosec // our own build of the repository's packages
 	cmd.Dir = repo
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
@@ -487,14 +488,14 @@ func goBuild(ctx context.Context, repo, out, pkg string) error {
 }
 
 func copyExecutable(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
+	in, err := os.Open(src) //nolint:gosec // this program's own executable
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755) //nolint:gosec // an executable
 	if err != nil {
 		return err
@@ -506,8 +507,8 @@ func copyExecutable(src, dst string) error {
 	return out.Close()
 }
 
-func terraformVersion(tf string) (string, error) {
-	out, err := exec.Command(tf, "version", "-json").Output()
+func terraformVersion(ctx context.Context, tf string) (string, error) {
+	out, err := exec.CommandContext(ctx, tf, "version", "-json").Output() //nolint:gosec // the terraform the user chose with -terraform
 	if err != nil {
 		return "", fmt.Errorf("running %s version: %w (install Terraform or pass -terraform)", tf, err)
 	}
@@ -520,12 +521,12 @@ func terraformVersion(tf string) (string, error) {
 	return v.Version, nil
 }
 
-func gitCommit(repo string) (commit string, dirty bool) {
-	out, err := exec.Command("git", "-C", repo, "rev-parse", "HEAD").Output()
+func gitCommit(ctx context.Context, repo string) (commit string, dirty bool) {
+	out, err := exec.CommandContext(ctx, "git", "-C", repo, "rev-parse", "HEAD").Output() //nolint:gosec // the -repo directory
 	if err != nil {
 		return "unknown", false
 	}
-	st, _ := exec.Command("git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output()
+	st, _ := exec.CommandContext(ctx, "git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output() //nolint:gosec // the -repo directory
 	return strings.TrimSpace(string(out)), len(strings.TrimSpace(string(st))) > 0
 }
 

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"runtime"
 	"slices"
@@ -192,59 +191,9 @@ func mark(ok bool) string {
 	return "MISS"
 }
 
-// printTable writes the human-readable results and fills rep.Missed.
-func printTable(w io.Writer, rep *report) {
-	c := rep.Config
-	commit := rep.Commit
-	if len(commit) > 12 {
-		commit = commit[:12]
-	}
-	if rep.Dirty {
-		commit += " (uncommitted changes)"
-	}
-	fmt.Fprintf(w, "\nmonri-bench  N=%d  latency=%dms  parallelism=%d  runs=%d (medians)  commit %s  terraform %s  %s  %d CPUs\n",
-		c.N, c.LatencyMS, c.Parallelism, c.Runs, commit, rep.TerraformVersion, rep.GoVersion, rep.CPUs)
-	if len(c.Env) > 0 {
-		fmt.Fprintf(w, "extra environment: %s\n", strings.Join(c.Env, " "))
-	}
-	if len(c.ProviderEnv) > 0 {
-		fmt.Fprintf(w, "extra provider environment: %s\n", strings.Join(c.ProviderEnv, " "))
-	}
-	if !c.ApplyRefresh {
-		fmt.Fprintln(w, "update and destroy run with -refresh=false (the refresh step measures reading)")
-	}
-	fmt.Fprintln(w, "wall times, peak RSS and CPU are medians; floor = requests × latency / parallelism; excess = (monri − floor) / baseline;")
-	fmt.Fprintln(w, "runs = the lowest and highest excess of single runs (monri and baseline of the same run), to judge the noise;")
-	fmt.Fprintln(w, "pCPU = CPU of the provider processes, tfCPU = Terraform's own; conns = TCP connections the provider opened to the sandbox")
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tmonri s\tbaseline s\tfloor s\texcess\truns\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tpCPU monri s\tpCPU base s\ttfCPU monri s\ttfCPU base s\tconns\t")
-	for _, s := range rep.Steps {
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
-			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, spread(s.ExcessRuns), s.ExcessTarget, mark(s.ExcessOK),
-			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds,
-			s.Monri.TerraformCPUSeconds, s.Baseline.TerraformCPUSeconds, s.Monri.Connections)
-	}
-	_ = tw.Flush()
-
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "step\trequests (monri; per run when they differ)\ttarget (exact)\tcheck")
-	for _, s := range rep.Steps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Step, runCounts(s.Monri.Samples), formatCounts(s.Expected), mark(s.RequestsOK))
-	}
-	_ = tw.Flush()
-	if l := rep.Listing; l != nil {
-		fmt.Fprintf(w, "\nlisting %d customers with data.monri_customers (page size %d):\n", l.Customers, l.PageSize)
-		if l.Skipped != "" {
-			fmt.Fprintf(w, "  SKIPPED: %s\n", l.Skipped)
-		} else {
-			fmt.Fprintf(w, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, CPU provider %.2f s terraform %.2f s, connections %.0f\n",
-				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds, l.TerraformCPUSeconds, l.Connections)
-			fmt.Fprintf(w, "  requests %s, target (exact) %s: %s\n", runCounts(l.Samples), formatCounts(l.Expected), mark(l.RequestsOK))
-		}
-	}
-
+// collectMissed lists every target the results miss in rep.Missed.
+func collectMissed(rep *report) {
+	rep.Missed = []string{}
 	for _, s := range rep.Steps {
 		if !s.ExcessOK {
 			rep.Missed = append(rep.Missed, fmt.Sprintf("%s: excess %.3f > %.2f", s.Step, s.Excess, s.ExcessTarget))
@@ -262,14 +211,84 @@ func printTable(w io.Writer, rep *report) {
 			rep.Missed = append(rep.Missed, "listing: "+m)
 		}
 	}
+}
+
+// tabulate aligns tab-separated rows.
+func tabulate(rows string, flags uint) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', flags)
+	if _, err := tw.Write([]byte(rows)); err != nil {
+		return rows
+	}
+	if err := tw.Flush(); err != nil {
+		return rows
+	}
+	return b.String()
+}
+
+// renderTable is the human-readable report (rep.Missed must be collected).
+func renderTable(rep *report) string {
+	var b strings.Builder
+	c := rep.Config
+	commit := rep.Commit
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if rep.Dirty {
+		commit += " (uncommitted changes)"
+	}
+	fmt.Fprintf(&b, "\nmonri-bench  N=%d  latency=%dms  parallelism=%d  runs=%d (medians)  commit %s  terraform %s  %s  %d CPUs\n",
+		c.N, c.LatencyMS, c.Parallelism, c.Runs, commit, rep.TerraformVersion, rep.GoVersion, rep.CPUs)
+	if len(c.Env) > 0 {
+		fmt.Fprintf(&b, "extra environment: %s\n", strings.Join(c.Env, " "))
+	}
+	if len(c.ProviderEnv) > 0 {
+		fmt.Fprintf(&b, "extra provider environment: %s\n", strings.Join(c.ProviderEnv, " "))
+	}
+	if !c.ApplyRefresh {
+		b.WriteString("update and destroy run with -refresh=false (the refresh step measures reading)\n")
+	}
+	b.WriteString("wall times, peak RSS and CPU are medians; floor = requests × latency / parallelism; excess = (monri − floor) / baseline;\n" +
+		"runs = the lowest and highest excess of single runs (monri and baseline of the same run), to judge the noise;\n" +
+		"pCPU = CPU of the provider processes, tfCPU = Terraform's own; conns = TCP connections the provider opened to the sandbox\n\n")
+
+	var rows strings.Builder
+	rows.WriteString("step\tmonri s\tbaseline s\tfloor s\texcess\truns\ttarget\t\tRSS monri MiB\tRSS base MiB\tratio\t\tpCPU monri s\tpCPU base s\ttfCPU monri s\ttfCPU base s\tconns\t\n")
+	for _, s := range rep.Steps {
+		fmt.Fprintf(&rows, "%s\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t≤%.2f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
+			s.Step, s.Monri.WallSeconds, s.Baseline.WallSeconds, s.FloorSeconds, s.Excess, spread(s.ExcessRuns), s.ExcessTarget, mark(s.ExcessOK),
+			s.Monri.PeakRSSMiB, s.Baseline.PeakRSSMiB, s.RSSRatio, mark(s.RSSOK), s.Monri.ProviderCPUSeconds, s.Baseline.ProviderCPUSeconds,
+			s.Monri.TerraformCPUSeconds, s.Baseline.TerraformCPUSeconds, s.Monri.Connections)
+	}
+	b.WriteString(tabulate(rows.String(), tabwriter.AlignRight))
+
+	rows.Reset()
+	rows.WriteString("step\trequests (monri; per run when they differ)\ttarget (exact)\tcheck\n")
+	for _, s := range rep.Steps {
+		fmt.Fprintf(&rows, "%s\t%s\t%s\t%s\n", s.Step, runCounts(s.Monri.Samples), formatCounts(s.Expected), mark(s.RequestsOK))
+	}
+	b.WriteString("\n" + tabulate(rows.String(), 0))
+
+	if l := rep.Listing; l != nil {
+		fmt.Fprintf(&b, "\nlisting %d customers with data.monri_customers (page size %d):\n", l.Customers, l.PageSize)
+		if l.Skipped != "" {
+			fmt.Fprintf(&b, "  SKIPPED: %s\n", l.Skipped)
+		} else {
+			fmt.Fprintf(&b, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, CPU provider %.2f s terraform %.2f s, connections %.0f\n",
+				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds, l.TerraformCPUSeconds, l.Connections)
+			fmt.Fprintf(&b, "  requests %s, target (exact) %s: %s\n", runCounts(l.Samples), formatCounts(l.Expected), mark(l.RequestsOK))
+		}
+	}
+
 	if len(rep.Missed) == 0 {
-		fmt.Fprintln(w, "\nall targets met")
-		return
+		b.WriteString("\nall targets met\n")
+		return b.String()
 	}
-	fmt.Fprintln(w, "\ntargets missed:")
+	b.WriteString("\ntargets missed:\n")
 	for _, m := range rep.Missed {
-		fmt.Fprintln(w, "  -", m)
+		b.WriteString("  - " + m + "\n")
 	}
+	return b.String()
 }
 
 // runCounts shows the request counts of each run, or one set when all runs

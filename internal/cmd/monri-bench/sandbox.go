@@ -21,12 +21,13 @@ type benchSandbox struct {
 	conns atomic.Int64
 }
 
-func startSandbox(opts sandbox.Options) (*benchSandbox, error) {
+func startSandbox(ctx context.Context, opts sandbox.Options) (*benchSandbox, error) {
 	s, err := sandbox.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}

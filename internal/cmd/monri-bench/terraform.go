@@ -59,7 +59,7 @@ func (r result) cpu() time.Duration {
 func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (result, error) {
 	w.seq++
 	rss := filepath.Join(w.tmp, fmt.Sprintf("rss-%s-%04d.txt", w.name, w.seq))
-	cmd := exec.CommandContext(ctx, w.tf, args...)
+	cmd := exec.CommandContext(ctx, w.tf, args...) //nolint:gosec // the terraform the user chose with -terraform, with our arguments
 	// On Ctrl-C, interrupt Terraform so that it stops its providers, rather
 	// than killing it and leaving them behind.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
