@@ -3,12 +3,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/provider"
 )
 
@@ -20,11 +21,11 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/monri-community/monri",
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
+	// protoserver.Serve is providerserver.Serve (protocol 6) without the
+	// per-resource memory and logging costs; see its package documentation.
+	err := protoserver.Serve("registry.terraform.io/monri-community/monri", func() tfprotov6.ProviderServer {
+		return providerserver.NewProtocol6(provider.New(version)())()
+	}, debug)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -13,13 +13,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
+	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
 // testAccProtoV6ProviderFactories serves the provider in-process. Retries
 // wait milliseconds instead of seconds so that fault tests stay fast.
+// The provider is served through protoserver.Detach, as the provider binary
+// serves it.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"monri": providerserver.NewProtocol6WithError(newTestProvider()),
+	"monri": func() (tfprotov6.ProviderServer, error) {
+		s, err := providerserver.NewProtocol6WithError(newTestProvider())()
+		return protoserver.Detach(s), err
+	},
 }
 
 func newTestProvider() *monriProvider {
