@@ -1,13 +1,20 @@
 package provider
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
 func envFrom(m map[string]string) func(string) (string, bool) {
@@ -97,5 +104,100 @@ func TestResolveConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The provider configured against the sandbox: from MONRI_* variables alone,
+// from the provider block, and with the block winning over the environment.
+func TestAccProviderConfigure(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	s.SeedCustomers(2, "cfg")
+	token, key := s.Credentials()
+	const lookup = `
+data "monri_customers" "all" {}
+`
+	countIs2 := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue("data.monri_customers.all", tfjsonpath.New("customers"), knownvalue.ListSizeExact(2)),
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Everything from the environment.
+				PreConfig: func() {
+					t.Setenv(EnvBaseURL, s.URL())
+					t.Setenv(EnvAuthenticityToken, token)
+					t.Setenv(EnvMerchantKey, key)
+				},
+				Config:            `provider "monri" {}` + lookup,
+				ConfigStateChecks: countIs2,
+			},
+			{
+				// The provider block wins over a wrong key in the environment.
+				PreConfig:         func() { t.Setenv(EnvMerchantKey, "wrong-key") },
+				Config:            fmt.Sprintf(`provider "monri" { merchant_key = %q }`, key) + lookup,
+				ConfigStateChecks: countIs2,
+			},
+			{
+				// A wrong key in the block wins over a right one in the environment.
+				PreConfig:   func() { t.Setenv(EnvMerchantKey, key) },
+				Config:      `provider "monri" { merchant_key = "wrong-key" }` + lookup,
+				ExpectError: regexp.MustCompile(`(?s)HTTP 401.*check\s+authenticity_token\s+and\s+merchant_key`),
+			},
+		},
+	})
+}
+
+func TestAccProviderConfigureErrors(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	token, key := s.Credentials()
+	t.Setenv(EnvBaseURL, "")
+	t.Setenv(EnvAuthenticityToken, "")
+	t.Setenv(EnvMerchantKey, "")
+	t.Setenv(EnvEnvironment, "")
+	const lookup = `
+data "monri_customers" "all" {}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      fmt.Sprintf(`provider "monri" { base_url = %q }`, s.URL()) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)Missing Monri Authenticity Token.*MONRI_AUTHENTICITY_TOKEN.*Missing Monri Merchant Key.*MONRI_MERCHANT_KEY`),
+			},
+			{
+				Config:      fmt.Sprintf("provider \"monri\" {\n  environment = \"staging\"\n  authenticity_token = %q\n  merchant_key = %q\n}\n", token, key) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)environment.*value must be one of: \["test" "prod"\]`),
+			},
+			{
+				PreConfig:   func() { t.Setenv(EnvEnvironment, "staging") },
+				Config:      fmt.Sprintf("provider \"monri\" {\n  authenticity_token = %q\n  merchant_key = %q\n}\n", token, key) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Monri Environment.*environment variable MONRI_ENVIRONMENT sets environment to\s+"staging"`),
+			},
+			{
+				PreConfig:   func() { t.Setenv(EnvEnvironment, "") },
+				Config:      fmt.Sprintf("provider \"monri\" {\n  base_url = \"http://monri.example.com\"\n  authenticity_token = %q\n  merchant_key = %q\n}\n", token, key) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Monri Base URL.*only https is allowed, except for\s+loopback hosts`),
+			},
+			{
+				// Credentials that depend on a resource are unknown while planning.
+				Config: fmt.Sprintf(`
+resource "terraform_data" "key" {
+  input = %q
+}
+provider "monri" {
+  base_url           = %q
+  authenticity_token = %q
+  merchant_key       = terraform_data.key.output
+}
+`, key, s.URL(), token) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)Unknown Monri Provider Configuration.*"merchant_key"\s+depends\s+on\s+a\s+value\s+that\s+is\s+not\s+known\s+until\s+apply`),
+			},
+		},
+	})
+	if n := s.TotalRequests(); n != 0 {
+		t.Fatalf("misconfigured providers made %d requests", n)
 	}
 }
