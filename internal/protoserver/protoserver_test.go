@@ -15,7 +15,8 @@ type ctxKey struct{}
 // as the framework does.
 type recorder struct {
 	tfprotov6.ProviderServer
-	kept []context.Context
+	kept    []context.Context
+	cancels []context.CancelFunc
 }
 
 func (r *recorder) ReadResource(ctx context.Context, _ *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
@@ -23,13 +24,18 @@ func (r *recorder) ReadResource(ctx context.Context, _ *tfprotov6.ReadResourceRe
 		panic("value of the RPC's context not visible during the call")
 	}
 	child, cancel := context.WithCancel(ctx)
-	_ = cancel
 	r.kept = append(r.kept, child)
+	r.cancels = append(r.cancels, cancel)
 	return &tfprotov6.ReadResourceResponse{}, nil
 }
 
 func TestDetachDuringAndAfterTheCall(t *testing.T) {
 	rec := &recorder{}
+	t.Cleanup(func() {
+		for _, c := range rec.cancels {
+			c()
+		}
+	})
 	s := Detach(rec)
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "v"))
 	if _, err := s.ReadResource(parent, &tfprotov6.ReadResourceRequest{}); err != nil {
