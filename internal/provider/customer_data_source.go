@@ -128,22 +128,7 @@ func (d *customerDataSource) ConfigValidators(context.Context) []datasource.Conf
 }
 
 func (d *customerDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = dataSourceClient(req, resp)
-}
-
-// dataSourceClient returns the API client handed over by the provider, or
-// nil (before the provider is configured, or with an error diagnostic).
-func dataSourceClient(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *monri.Client {
-	if req.ProviderData == nil {
-		return nil
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return nil
-	}
-	return data.client
+	d.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // requireClient reports whether the provider handed over a client, adding an

@@ -129,7 +129,7 @@ func (d *customerPaymentMethodsDataSource) Schema(_ context.Context, _ datasourc
 }
 
 func (d *customerPaymentMethodsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = dataSourceClient(req, resp)
+	d.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

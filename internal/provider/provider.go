@@ -71,6 +71,23 @@ type providerData struct {
 	client *monri.Client
 }
 
+// clientFromProviderData returns the API client in the provider data handed to
+// a resource, data source or ephemeral resource's Configure: nil before the
+// provider is configured, or with an error diagnostic when the data is not
+// what this provider made.
+func clientFromProviderData(data any, diags *diag.Diagnostics) *monri.Client {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd.client
+}
+
 func (p *monriProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "monri"
 	resp.Version = p.version

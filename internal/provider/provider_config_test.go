@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -199,5 +200,20 @@ provider "monri" {
 	})
 	if n := s.TotalRequests(); n != 0 {
 		t.Fatalf("misconfigured providers made %d requests", n)
+	}
+}
+
+func TestClientFromProviderData(t *testing.T) {
+	var diags diag.Diagnostics
+	if c := clientFromProviderData(nil, &diags); c != nil || diags.HasError() {
+		t.Fatal("nil provider data (provider not configured yet) must give no client and no error")
+	}
+	client := &monri.Client{}
+	if c := clientFromProviderData(&providerData{client: client}, &diags); c != client || diags.HasError() {
+		t.Fatal("the provider's own data must give its client")
+	}
+	if c := clientFromProviderData("something else", &diags); c != nil || !diags.HasError() ||
+		!strings.Contains(diags.Errors()[0].Detail(), "got string") {
+		t.Fatalf("foreign provider data must be an error naming its type: %v", diags)
 	}
 }
