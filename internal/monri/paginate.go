@@ -10,8 +10,8 @@ type PageOptions struct {
 	// PageSize is the limit asked for per request (default 100). The server
 	// may answer fewer; paging goes on until it answers an empty page.
 	PageSize int
-	// MaxItems stops the listing once this many distinct items are collected
-	// (0: no limit).
+	// MaxItems stops the listing once this many distinct (and, with
+	// PaginateKept, kept) items are collected (0: no limit).
 	MaxItems int
 }
 
@@ -22,6 +22,16 @@ type PageOptions struct {
 // already seen, the server is not honouring offset and Paginate fails rather
 // than loop or truncate silently.
 func Paginate[T any](ctx context.Context, opts PageOptions, key func(T) string, fetch func(context.Context, ListParams) ([]T, error)) ([]T, error) {
+	return PaginateKept(ctx, opts, key, nil, fetch)
+}
+
+// PaginateKept is Paginate returning only the items for which keep is true
+// (all items when keep is nil). MaxItems counts kept items, and each request
+// asks only for as many as are still missing. Filtering happens on the
+// collected items, not on the pages, so offsets stay the server's.
+func PaginateKept[T any](ctx context.Context, opts PageOptions, key func(T) string, keep func(T) bool,
+	fetch func(context.Context, ListParams) ([]T, error),
+) ([]T, error) {
 	size := opts.PageSize
 	if size <= 0 {
 		size = 100
@@ -49,6 +59,9 @@ func Paginate[T any](ctx context.Context, opts PageOptions, key func(T) string, 
 			}
 			seen[k] = struct{}{}
 			fresh++
+			if keep != nil && !keep(item) {
+				continue
+			}
 			out = append(out, item)
 			if opts.MaxItems > 0 && len(out) >= opts.MaxItems {
 				return out, nil

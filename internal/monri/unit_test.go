@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,52 @@ func TestSecretsNotPrinted(t *testing.T) {
 		if strings.Contains(s, "s3cr3t") || strings.Contains(s, "cardtok") {
 			t.Fatalf("secret printed: %s", s)
 		}
+	}
+}
+
+// PaginateKept filters while paging: MaxItems counts kept items, requests ask
+// only for what is missing, repeats are dropped, and errors pass through.
+func TestPaginateKept(t *testing.T) {
+	type item struct {
+		id   string
+		keep bool
+	}
+	// Pages as a server answers them: "b" repeats (shifted offsets), the
+	// last page is empty.
+	pages := [][]item{{{"a", true}, {"b", false}}, {{"b", false}, {"c", true}}, {{"d", true}}, {}}
+	for _, tc := range []struct {
+		max          int64
+		want         []string
+		wantRequests int
+		wantLimits   []int
+	}{
+		{0, []string{"a", "c", "d"}, 4, []int{100, 100, 100, 100}},
+		{1, []string{"a"}, 1, []int{1}},
+		{2, []string{"a", "c"}, 2, []int{2, 1}},
+		{3, []string{"a", "c", "d"}, 3, []int{3, 2, 1}},
+		{9, []string{"a", "c", "d"}, 4, []int{9, 8, 7, 6}},
+	} {
+		var limits []int
+		got, err := PaginateKept(context.Background(), PageOptions{MaxItems: int(tc.max)}, func(i item) string { return i.id }, func(i item) bool { return i.keep },
+			func(_ context.Context, p ListParams) ([]item, error) {
+				limits = append(limits, p.Limit)
+				return pages[len(limits)-1], nil
+			})
+		if err != nil {
+			t.Fatalf("max %d: %v", tc.max, err)
+		}
+		var ids []string
+		for _, i := range got {
+			ids = append(ids, i.id)
+		}
+		if !slices.Equal(ids, tc.want) || len(limits) != tc.wantRequests || !slices.Equal(limits, tc.wantLimits) {
+			t.Errorf("max %d: got %v with limits %v, want %v with limits %v", tc.max, ids, limits, tc.want, tc.wantLimits)
+		}
+	}
+
+	_, err := PaginateKept(context.Background(), PageOptions{}, func(i item) string { return i.id }, func(item) bool { return true },
+		func(context.Context, ListParams) ([]item, error) { return nil, errors.New("boom") })
+	if err == nil || err.Error() != "boom" {
+		t.Fatalf("error = %v, want boom", err)
 	}
 }

@@ -140,7 +140,7 @@ func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasou
 	}
 	customerID := state.CustomerID.ValueString()
 	includeExpired := state.IncludeExpired.IsNull() || state.IncludeExpired.ValueBool()
-	pms, err := listKept(ctx, state.MaxItems.ValueInt64(),
+	pms, err := monri.PaginateKept(ctx, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())},
 		func(p monri.PaymentMethod) string { return p.ID },
 		func(p monri.PaymentMethod) bool { return includeExpired || !p.Expired },
 		func(ctx context.Context, p monri.ListParams) ([]monri.PaymentMethod, error) {

@@ -77,7 +77,7 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	includeDeleted := state.IncludeDeleted.ValueBool()
-	custs, err := listKept(ctx, state.MaxItems.ValueInt64(),
+	custs, err := monri.PaginateKept(ctx, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())},
 		func(c monri.Customer) string { return c.UUID },
 		func(c monri.Customer) bool { return includeDeleted || !c.Deleted },
 		d.client.ListCustomers)
@@ -90,59 +90,4 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 		state.Customers = append(state.Customers, customerDataFromAPI(&custs[i]))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-// listKept lists every item with monri.Paginate (paging until an empty page,
-// never trusting a short page, de-duplicating by key) and returns those for
-// which keep is true, in the server's order. With maxItems > 0 it returns at
-// most maxItems kept items and stops paging as soon as it has them: the
-// limit asked for is what is still missing, and no further request is made
-// once enough items were kept. Filtering happens here, not in the page
-// fetch, so that offsets stay those of the server's pages.
-func listKept[T any](ctx context.Context, maxItems int64, key func(T) string, keep func(T) bool,
-	list func(context.Context, monri.ListParams) ([]T, error),
-) ([]T, error) {
-	seen := map[string]struct{}{}
-	var kept int64
-	fetch := func(ctx context.Context, p monri.ListParams) ([]T, error) {
-		if maxItems > 0 {
-			missing := maxItems - kept
-			if missing <= 0 {
-				return nil, nil // enough: end the listing without a request
-			}
-			if int64(p.Limit) > missing {
-				p.Limit = int(missing)
-			}
-		}
-		page, err := list(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, item := range page {
-			k := key(item)
-			if _, dup := seen[k]; dup {
-				continue
-			}
-			seen[k] = struct{}{}
-			if keep(item) {
-				kept++
-			}
-		}
-		return page, nil
-	}
-	all, err := monri.Paginate(ctx, monri.PageOptions{}, key, fetch)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(all))
-	for _, item := range all {
-		if !keep(item) {
-			continue
-		}
-		if maxItems > 0 && int64(len(out)) >= maxItems {
-			break
-		}
-		out = append(out, item)
-	}
-	return out, nil
 }

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -284,51 +282,6 @@ data "monri_customers" "all" {}
 			},
 		},
 	})
-}
-
-func TestListKept(t *testing.T) {
-	type item struct {
-		id   string
-		keep bool
-	}
-	// Pages as a server answers them: "b" repeats (shifted offsets), the
-	// last page is empty.
-	pages := [][]item{{{"a", true}, {"b", false}}, {{"b", false}, {"c", true}}, {{"d", true}}, {}}
-	for _, tc := range []struct {
-		max          int64
-		want         []string
-		wantRequests int
-		wantLimits   []int
-	}{
-		{0, []string{"a", "c", "d"}, 4, []int{100, 100, 100, 100}},
-		{1, []string{"a"}, 1, []int{1}},
-		{2, []string{"a", "c"}, 2, []int{2, 1}},
-		{3, []string{"a", "c", "d"}, 3, []int{3, 2, 1}},
-		{9, []string{"a", "c", "d"}, 4, []int{9, 8, 7, 6}},
-	} {
-		var limits []int
-		got, err := listKept(context.Background(), tc.max, func(i item) string { return i.id }, func(i item) bool { return i.keep },
-			func(_ context.Context, p monri.ListParams) ([]item, error) {
-				limits = append(limits, p.Limit)
-				return pages[len(limits)-1], nil
-			})
-		if err != nil {
-			t.Fatalf("max %d: %v", tc.max, err)
-		}
-		var ids []string
-		for _, i := range got {
-			ids = append(ids, i.id)
-		}
-		if !slices.Equal(ids, tc.want) || len(limits) != tc.wantRequests || !slices.Equal(limits, tc.wantLimits) {
-			t.Errorf("max %d: got %v with limits %v, want %v with limits %v", tc.max, ids, limits, tc.want, tc.wantLimits)
-		}
-	}
-
-	_, err := listKept(context.Background(), 0, func(i item) string { return i.id }, func(item) bool { return true },
-		func(context.Context, monri.ListParams) ([]item, error) { return nil, errors.New("boom") })
-	if err == nil || err.Error() != "boom" {
-		t.Fatalf("error = %v, want boom", err)
-	}
 }
 
 func TestRequireClient(t *testing.T) {
