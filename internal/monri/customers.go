@@ -292,10 +292,17 @@ func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields
 	return cust, nil
 }
 
-// UpdateFromFields returns the update that turns have into want: fields set in
-// want and different in have are set, fields nil in want and set in have are
-// cleared, metadata keys are set or removed.
+// UpdateFromFields returns the update that turns the customer have into want
+// (see DiffFields).
 func UpdateFromFields(have *Customer, want CustomerFields) CustomerUpdate {
+	return DiffFields(have.Fields(), want)
+}
+
+// DiffFields returns the partial update that turns have into want: fields set
+// in want and different in have are set, fields nil in want and set in have
+// are cleared (JSON null), unchanged fields are not sent, and metadata keys
+// are set or removed one by one.
+func DiffFields(have, want CustomerFields) CustomerUpdate {
 	diff := func(h, w *string) Field {
 		switch {
 		case w == nil && h == nil:
@@ -307,7 +314,7 @@ func UpdateFromFields(have *Customer, want CustomerFields) CustomerUpdate {
 		}
 		return Unchanged
 	}
-	u := CustomerUpdate{
+	return CustomerUpdate{
 		MerchantCustomerID: diff(have.MerchantCustomerID, want.MerchantCustomerID),
 		Description:        diff(have.Description, want.Description),
 		Email:              diff(have.Email, want.Email),
@@ -317,9 +324,24 @@ func UpdateFromFields(have *Customer, want CustomerFields) CustomerUpdate {
 		City:               diff(have.City, want.City),
 		Address:            diff(have.Address, want.Address),
 		Country:            diff(have.Country, want.Country),
+		Metadata:           MetadataChanges(have.Metadata, want.Metadata),
 	}
-	u.Metadata = MetadataChanges(have.Metadata, want.Metadata)
-	return u
+}
+
+// Fields returns the customer's writable fields.
+func (c *Customer) Fields() CustomerFields {
+	return CustomerFields{
+		MerchantCustomerID: c.MerchantCustomerID,
+		Description:        c.Description,
+		Email:              c.Email,
+		Name:               c.Name,
+		Phone:              c.Phone,
+		ZipCode:            c.ZipCode,
+		City:               c.City,
+		Address:            c.Address,
+		Country:            c.Country,
+		Metadata:           c.Metadata,
+	}
 }
 
 // MetadataChanges returns the metadata keys to send to turn have into want:

@@ -133,27 +133,5 @@ func (m customerModel) toFields() monri.CustomerFields {
 // changed attributes are sent, an attribute removed from the configuration is
 // sent as null, and a removed metadata key as "key": null.
 func customerUpdate(plan, state customerModel) monri.CustomerUpdate {
-	field := func(p, s *string) monri.Field {
-		switch {
-		case p == nil && s == nil:
-			return monri.Unchanged
-		case p == nil:
-			return monri.Clear()
-		case s == nil || *p != *s:
-			return monri.Set(*p)
-		}
-		return monri.Unchanged
-	}
-	return monri.CustomerUpdate{
-		MerchantCustomerID: field(stringPtr(plan.MerchantCustomerID), stringPtr(state.MerchantCustomerID)),
-		Description:        field(stringPtr(plan.Description), stringPtr(state.Description)),
-		Email:              field(stringPtr(plan.Email), stringPtr(state.Email)),
-		Name:               field(stringPtr(plan.Name), stringPtr(state.Name)),
-		Phone:              field(stringPtr(plan.Phone), stringPtr(state.Phone)),
-		ZipCode:            field(stringPtr(plan.ZipCode), stringPtr(state.ZipCode)),
-		City:               field(stringPtr(plan.City), stringPtr(state.City)),
-		Address:            field(stringPtr(plan.Address), stringPtr(state.Address)),
-		Country:            field(stringPtr(plan.Country), stringPtr(state.Country)),
-		Metadata:           monri.MetadataChanges(metadataToMap(state.Metadata), metadataToMap(plan.Metadata)),
-	}
+	return monri.DiffFields(state.toFields(), plan.toFields())
 }
