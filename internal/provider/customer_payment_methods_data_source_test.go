@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -24,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -222,7 +224,9 @@ func newTFCLI(t *testing.T) *tfCLI {
 	closeCh := make(chan struct{})
 	served := make(chan error, 1)
 	go func() {
-		served <- tf6server.Serve("registry.terraform.io/monri-community/monri", providerserver.NewProtocol6(newTestProvider()),
+		served <- tf6server.Serve("registry.terraform.io/monri-community/monri", func() tfprotov6.ProviderServer {
+			return protoserver.Detach(providerserver.NewProtocol6(newTestProvider())())
+		},
 			tf6server.WithDebug(ctx, reattachCh, closeCh),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(t))
@@ -388,6 +392,9 @@ output "cards" {
 // The examples of the data sources and the ephemeral resource plan cleanly
 // against the sandbox (with a provider block added).
 func TestAccDataSourceExamples(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
 	s := startSandbox(t, sandbox.Options{ListIncludesDeleted: true})
 	ids := s.SeedCustomers(3, "example")
 	jane := ids[0]
