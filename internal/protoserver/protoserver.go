@@ -35,6 +35,7 @@ func Serve(name string, factory func() tfprotov6.ProviderServer, debug bool) err
 	} else {
 		QuietUnrequestedLogs()
 	}
+	defer startProfile(name)()
 	return tf6server.Serve(name, func() tfprotov6.ProviderServer { return Detach(factory()) }, opts...)
 }
 

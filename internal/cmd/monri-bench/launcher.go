@@ -29,6 +29,9 @@ const (
 	// envProviderEnv holds KEY=VALUE lines added to the provider's
 	// environment only (-provider-env).
 	envProviderEnv = "MONRI_BENCH_PROVIDER_ENV"
+	// envCPUProfileDir is protoserver's ProfileDirEnv (only in providers
+	// built with -tags benchprofile).
+	envCPUProfileDir = "MONRI_BENCH_CPUPROFILE_DIR"
 )
 
 // isLauncher reports whether this process was started by Terraform as a

@@ -67,6 +67,7 @@ type options struct {
 	Env          envFlag
 	ProviderEnv  envFlag
 	Steps        string
+	CPUProfile   string
 }
 
 // envFlag collects -env KEY=VALUE flags.
@@ -99,6 +100,7 @@ func main() {
 	flag.BoolVar(&o.Keep, "keep", false, "keep the temporary directory (binaries, working directories, state) for inspection")
 	flag.Var(&o.Env, "env", "extra environment for Terraform and both providers, KEY=VALUE (repeatable), for experiments such as -env GOGC=50; applied after the benchmark clears TF_* and MONRI_*")
 	flag.Var(&o.ProviderEnv, "provider-env", "extra environment for both provider processes only (not Terraform), KEY=VALUE (repeatable), e.g. -provider-env GOGC=50")
+	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "build both providers with -tags benchprofile and write a CPU profile of every provider process under this directory, one subdirectory per run, step and provider (go tool pprof -top DIR/r1-create-monri/*.pprof)")
 	flag.StringVar(&o.Steps, "steps", "create,refresh,update,destroy", "the lifecycle steps to measure; create and destroy always run (they set up and clean up), refresh and update can be left out")
 	flag.Parse()
 	for _, name := range strings.Split(o.Steps, ",") {
@@ -193,10 +195,14 @@ func run(ctx context.Context, o options) (*report, error) {
 	bin := filepath.Join(tmp, "bin")
 	realBin := filepath.Join(bin, "terraform-provider-monri")
 	noopBin := filepath.Join(bin, "terraform-provider-monrinoop")
-	if err := goBuild(ctx, o.Repo, realBin, "."); err != nil {
+	var tags []string
+	if o.CPUProfile != "" {
+		tags = []string{"-tags", "benchprofile"}
+	}
+	if err := goBuild(ctx, o.Repo, realBin, ".", tags...); err != nil {
 		return nil, err
 	}
-	if err := goBuild(ctx, o.Repo, noopBin, "./internal/cmd/monri-noop-provider"); err != nil {
+	if err := goBuild(ctx, o.Repo, noopBin, "./internal/cmd/monri-noop-provider", tags...); err != nil {
 		return nil, err
 	}
 	self, err := os.Executable()
@@ -266,6 +272,12 @@ func run(ctx context.Context, o options) (*report, error) {
 			for _, w := range order {
 				if err := prepare(w, st.name, o.N, tag); err != nil {
 					return nil, err
+				}
+				if o.CPUProfile != "" {
+					w.profileDir = filepath.Join(o.CPUProfile, fmt.Sprintf("r%d-%s-%s", r, st.name, w.name))
+					if err := os.MkdirAll(w.profileDir, 0o750); err != nil {
+						return nil, err
+					}
 				}
 				s.ResetCounters()
 				res, err := w.run(ctx, stepArgs(st.name, o))
@@ -478,8 +490,9 @@ func hasDataSource(ctx context.Context, w *workspace, name string) (bool, error)
 	return ok, nil
 }
 
-func goBuild(ctx context.Context, repo, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg) //nolint:gosec // our own build of the repository's packages
+func goBuild(ctx context.Context, repo, out, pkg string, flags ...string) error {
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...) //nolint:gosec // our own build of the repository's packages
 	cmd.Dir = repo
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)

@@ -23,6 +23,9 @@ type workspace struct {
 	tf     string // terraform executable
 	tmp    string // where per-command rusage files go
 	seq    int
+	// profileDir, when set, is where the provider processes of the next
+	// command write their CPU profiles (-cpuprofile).
+	profileDir string
 }
 
 // result is one timed Terraform command.
@@ -66,6 +69,9 @@ func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (res
 	cmd.WaitDelay = 30 * time.Second
 	cmd.Dir = w.dir
 	cmd.Env = append(append([]string{}, w.env...), envLaunchTarget+"="+w.target, envRSSFile+"="+rss)
+	if w.profileDir != "" {
+		cmd.Env = append(cmd.Env, envCPUProfileDir+"="+w.profileDir)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
