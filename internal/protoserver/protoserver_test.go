@@ -71,10 +71,15 @@ func TestQuietUnrequestedLogs(t *testing.T) {
 	t.Setenv("TF_LOG", "")
 	t.Setenv("TF_LOG_PROVIDER", "")
 	t.Setenv("TF_LOG_PROVIDER_MONRI", "DEBUG")
-	unset(t, "TF_LOG_SDK")
+	quiet := []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO", "TF_LOG_PROVIDER_MONRI_HTTP"}
+	for _, k := range quiet {
+		unset(t, k)
+	}
 	QuietUnrequestedLogs()
-	if got := os.Getenv("TF_LOG_SDK"); got != "off" {
-		t.Fatalf("TF_LOG_SDK = %q, want off", got)
+	for _, k := range quiet {
+		if got := os.Getenv(k); got != "off" {
+			t.Fatalf("%s = %q, want off", k, got)
+		}
 	}
 	if got := os.Getenv("TF_LOG_PROVIDER_MONRI"); got != "DEBUG" {
 		t.Fatalf("a level the user set was changed to %q", got)

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"os"
 	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -12,6 +14,9 @@ import (
 // httpSubsystem is the tflog subsystem of the Monri HTTP client. Its level
 // follows TF_LOG_PROVIDER_MONRI_HTTP (and TF_LOG_PROVIDER / TF_LOG).
 const httpSubsystem = "http"
+
+// httpLevelEnv sets the http subsystem's level.
+const httpLevelEnv = "TF_LOG_PROVIDER_MONRI_HTTP"
 
 // authorizationValue matches Authorization header values (a WP3-v2.1
 // signature or a Bearer access token), masked wherever they might appear.
@@ -23,6 +28,10 @@ var authorizationValue = regexp.MustCompile(`WP3-v2\.1\s+\S+\s+\d+\s+[0-9A-Fa-f]
 // subsystem logs.
 type httpLogger struct {
 	secrets []string
+	// off is set when TF_LOG_PROVIDER_MONRI_HTTP is "off" (as the provider
+	// binary sets it when Terraform keeps no logs): the subsystem would drop
+	// every line, so the per-request set-up and masking are skipped.
+	off bool
 }
 
 func newHTTPLogger(secrets ...string) *httpLogger {
@@ -32,11 +41,14 @@ func newHTTPLogger(secrets ...string) *httpLogger {
 			s = append(s, v)
 		}
 	}
-	return &httpLogger{secrets: s}
+	return &httpLogger{secrets: s, off: strings.EqualFold(strings.TrimSpace(os.Getenv(httpLevelEnv)), "off")}
 }
 
 func (l *httpLogger) LogRequest(ctx context.Context, r monri.RequestLog) {
-	ctx = tflog.NewSubsystem(ctx, httpSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_MONRI_HTTP"))
+	if l.off {
+		return
+	}
+	ctx = tflog.NewSubsystem(ctx, httpSubsystem, tflog.WithLevelFromEnv(httpLevelEnv))
 	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, httpSubsystem, "authorization", "merchant_key", "access_token", "token", "client_secret")
 	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, httpSubsystem, l.secrets...)
 	ctx = tflog.SubsystemMaskMessageStrings(ctx, httpSubsystem, l.secrets...)
