@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
@@ -49,6 +50,58 @@ func BenchmarkCustomerFromAPI(b *testing.B) {
 	}
 }
 
+// BenchmarkStateSet and BenchmarkStateGet compare the resource's own
+// conversion (customer_model_tf.go) with tfsdk's reflection, which it replaces.
+func BenchmarkStateSet(b *testing.B) {
+	ctx := context.Background()
+	m := customerFromAPI(benchCustomer(), benchMetadata())
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var st tfsdk.State
+			if d := setCustomerState(ctx, &st, m); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
+	b.Run("tfsdk-reflection", func(b *testing.B) {
+		b.ReportAllocs()
+		schema := CustomerResourceSchema()
+		for b.Loop() {
+			st := tfsdk.State{Schema: schema}
+			if d := st.Set(ctx, &m); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
+}
+
+func BenchmarkStateGet(b *testing.B) {
+	ctx := context.Background()
+	var st tfsdk.State
+	if d := setCustomerState(ctx, &st, customerFromAPI(benchCustomer(), benchMetadata())); d.HasError() {
+		b.Fatal(d)
+	}
+	st.Schema = CustomerResourceSchema()
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, d := customerFromTerraform(ctx, st.Raw); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
+	b.Run("tfsdk-reflection", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m customerModel
+			if d := st.Get(ctx, &m); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
+}
+
 func BenchmarkToFields(b *testing.B) {
 	b.ReportAllocs()
 	m := customerFromAPI(benchCustomer(), benchMetadata())
@@ -73,13 +126,24 @@ func BenchmarkCustomerUpdate(b *testing.B) {
 // logger is the one the plugin server sets up when TF_LOG_PROVIDER is unset
 // (JSON at TRACE, written to stderr for Terraform to filter); here it writes
 // to io.Discard.
+// The "off" case is the provider binary's default when Terraform keeps no
+// logs (TF_LOG_PROVIDER_MONRI_HTTP=off, see protoserver.QuietUnrequestedLogs).
 func BenchmarkHTTPLogger(b *testing.B) {
-	b.ReportAllocs()
 	ctx := tflogtest.RootLogger(context.Background(), io.Discard)
-	l := newHTTPLogger("sandbox-authenticity-token", "sandbox-merchant-key")
 	r := monri.RequestLog{Method: "GET", Path: "/v2/customers/4b281da4-d145-4233-b957-2018cf9aa0fb",
 		Status: 200, Duration: 20 * time.Millisecond, Attempt: 1}
-	for b.Loop() {
-		l.LogRequest(ctx, r)
+	for _, level := range []string{"", "off"} {
+		name := "level-unset"
+		if level != "" {
+			name = "level-" + level
+		}
+		b.Run(name, func(b *testing.B) {
+			b.Setenv(httpLevelEnv, level)
+			b.ReportAllocs()
+			l := newHTTPLogger("sandbox-authenticity-token", "sandbox-merchant-key")
+			for b.Loop() {
+				l.LogRequest(ctx, r)
+			}
+		})
 	}
 }

@@ -100,8 +100,8 @@ func (r *customerResource) Configure(_ context.Context, req resource.ConfigureRe
 }
 
 func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan customerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, diags := customerFromTerraform(ctx, req.Plan.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -137,13 +137,12 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 		}
 		return
 	}
-	state := customerFromAPI(cust, plan.Metadata)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, plan.Metadata))...)
 }
 
 func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state customerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, diags := customerFromTerraform(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -157,14 +156,14 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 			fmt.Sprintf("Reading customer %s failed. %s", state.ID.ValueString(), errorDetail(err)))
 		return
 	}
-	newState := customerFromAPI(cust, state.Metadata)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, state.Metadata))...)
 }
 
 func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state customerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	plan, diags := customerFromTerraform(ctx, req.Plan.Raw)
+	resp.Diagnostics.Append(diags...)
+	state, diags := customerFromTerraform(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -186,13 +185,12 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.AddError("Unable to Update Monri Customer", detail)
 		return
 	}
-	newState := customerFromAPI(cust, plan.Metadata)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, plan.Metadata))...)
 }
 
 func (r *customerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state customerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, diags := customerFromTerraform(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -1,0 +1,172 @@
+package provider
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// fullCustomerModel has every field set (checked below), so that a field
+// added to the model but not to attributes() cannot go unnoticed.
+func fullCustomerModel() customerModel {
+	return customerModel{
+		ID:                 types.StringValue("4b281da4-d145-4233-b957-2018cf9aa0fb"),
+		MerchantCustomerID: types.StringValue("acc-full/1 é"),
+		Description:        types.StringValue("description"),
+		Email:              newEmailValue("Full@Example.com"),
+		Name:               types.StringValue("Full Name"),
+		Phone:              types.StringValue("+387 61 000 000"),
+		Metadata:           types.MapValueMust(types.StringType, map[string]attr.Value{"a": types.StringValue("1"), "b": types.StringValue("")}),
+		ZipCode:            types.StringValue("71000"),
+		City:               types.StringValue("Sarajevo"),
+		Address:            types.StringValue("Address 1"),
+		Country:            types.StringValue("BA"),
+		CreatedAt:          types.StringValue("2026-11-21T10:00:00Z"),
+		UpdatedAt:          types.StringValue("2026-11-21T11:00:00Z"),
+	}
+}
+
+// TestCustomerModelAttributes: attributes() names exactly the model's tfsdk
+// fields and the schema's attributes, in both directions.
+func TestCustomerModelAttributes(t *testing.T) {
+	var tags []string
+	rt := reflect.TypeFor[customerModel]()
+	for i := range rt.NumField() {
+		tags = append(tags, rt.Field(i).Tag.Get("tfsdk"))
+	}
+	var m customerModel
+	var names []string
+	for _, a := range m.attributes() {
+		names = append(names, a.name)
+	}
+	var schemaNames []string
+	for name := range CustomerResourceSchema().Attributes {
+		schemaNames = append(schemaNames, name)
+	}
+	slices.Sort(tags)
+	slices.Sort(names)
+	slices.Sort(schemaNames)
+	if !slices.Equal(tags, names) || !slices.Equal(names, schemaNames) {
+		t.Fatalf("model tags %v\nattributes() %v\nschema %v\nmust name the same attributes", tags, names, schemaNames)
+	}
+	full := reflect.ValueOf(fullCustomerModel())
+	for i := range full.NumField() {
+		if v := full.Field(i).Interface().(attr.Value); v.IsNull() || v.IsUnknown() {
+			t.Errorf("fullCustomerModel leaves %s unset", rt.Field(i).Name)
+		}
+	}
+}
+
+// TestCustomerModelTerraform: customerFromTerraform and terraformValue agree
+// with tfsdk's reflection-based Get and Set on every kind of value (set,
+// null, unknown, empty and non-empty metadata).
+func TestCustomerModelTerraform(t *testing.T) {
+	ctx := context.Background()
+	schema := CustomerResourceSchema()
+
+	nulls := customerModel{
+		ID: types.StringNull(), MerchantCustomerID: types.StringNull(), Description: types.StringNull(),
+		Email: newEmailNull(), Name: types.StringNull(), Phone: types.StringNull(), Metadata: types.MapNull(types.StringType),
+		ZipCode: types.StringNull(), City: types.StringNull(), Address: types.StringNull(), Country: types.StringNull(),
+		CreatedAt: types.StringNull(), UpdatedAt: types.StringNull(),
+	}
+	planned := fullCustomerModel() // a create plan: computed attributes unknown
+	planned.ID, planned.CreatedAt, planned.UpdatedAt = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	planned.Metadata = types.MapValueMust(types.StringType, map[string]attr.Value{})
+	unknowns := nulls
+	unknowns.Email = emailValue{StringValue: types.StringUnknown()}
+	unknowns.Metadata = types.MapUnknown(types.StringType)
+	mixed := nulls
+	mixed.ID, mixed.Name, mixed.Country = types.StringValue("u"), types.StringValue("N"), types.StringValue("HR")
+
+	for name, m := range map[string]customerModel{"full": fullCustomerModel(), "nulls": nulls, "planned": planned, "unknowns": unknowns, "mixed": mixed} {
+		t.Run(name, func(t *testing.T) {
+			ref := tfsdk.State{Schema: schema}
+			if d := ref.Set(ctx, &m); d.HasError() {
+				t.Fatalf("tfsdk Set: %v", d)
+			}
+			got, d := m.terraformValue(ctx)
+			if d.HasError() {
+				t.Fatalf("terraformValue: %v", d)
+			}
+			if !got.Equal(ref.Raw) {
+				t.Fatalf("terraformValue\n%s\ntfsdk Set\n%s", got, ref.Raw)
+			}
+
+			var want customerModel
+			if d := ref.Get(ctx, &want); d.HasError() {
+				t.Fatalf("tfsdk Get: %v", d)
+			}
+			back, d := customerFromTerraform(ctx, ref.Raw)
+			if d.HasError() {
+				t.Fatalf("customerFromTerraform: %v", d)
+			}
+			if !reflect.DeepEqual(back, want) {
+				t.Fatalf("customerFromTerraform\n%+v\ntfsdk Get\n%+v", back, want)
+			}
+			if !reflect.DeepEqual(back, m) {
+				t.Fatalf("round trip changed the model\n%+v\nwant\n%+v", back, m)
+			}
+
+			var st tfsdk.State
+			if d := setCustomerState(ctx, &st, m); d.HasError() || !st.Raw.Equal(ref.Raw) {
+				t.Fatalf("setCustomerState: %v, %s", d, st.Raw)
+			}
+		})
+	}
+}
+
+// TestCustomerModelTerraformErrors: data of the wrong shape is a diagnostic
+// that says it is a provider bug, never a panic.
+func TestCustomerModelTerraformErrors(t *testing.T) {
+	ctx := context.Background()
+	full, d := fullCustomerModel().terraformValue(ctx)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	var attrs map[string]tftypes.Value
+	if err := full.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	missing := map[string]tftypes.Value{}
+	missingTypes := map[string]tftypes.Type{}
+	for k, v := range attrs {
+		if k != "city" {
+			missing[k] = v
+			missingTypes[k] = v.Type()
+		}
+	}
+	wrongTypes := map[string]tftypes.Type{}
+	wrong := map[string]tftypes.Value{}
+	for k, v := range attrs {
+		wrong[k], wrongTypes[k] = v, v.Type()
+	}
+	wrong["metadata"], wrongTypes["metadata"] = tftypes.NewValue(tftypes.String, "x"), tftypes.String
+
+	for name, tc := range map[string]struct {
+		raw  tftypes.Value
+		want string
+	}{
+		"not an object":     {tftypes.NewValue(tftypes.String, "x"), "reading"},
+		"missing attribute": {tftypes.NewValue(tftypes.Object{AttributeTypes: missingTypes}, missing), `attribute "city" is missing`},
+		"wrong type":        {tftypes.NewValue(tftypes.Object{AttributeTypes: wrongTypes}, wrong), `attribute "metadata"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, d := customerFromTerraform(ctx, tc.raw)
+			if !d.HasError() {
+				t.Fatal("no error")
+			}
+			msg := d[0].Summary() + ": " + d[0].Detail()
+			if !strings.Contains(msg, "Provider Bug") || !strings.Contains(msg, tc.want) || !strings.Contains(msg, "please report it") {
+				t.Fatalf("error %q, want it to name %q and say it is a provider bug", msg, tc.want)
+			}
+		})
+	}
+}
