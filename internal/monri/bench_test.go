@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"testing"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
 // Micro-benchmarks of the work the client does per request, with allocations
@@ -166,5 +168,47 @@ func BenchmarkClient(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkClientSandbox is one GetCustomer over loopback HTTP against the
+// sandbox, both in this process: what one refresh request costs the machine
+// in `make bench` at zero latency (client and sandbox CPU, plus the kernel's
+// loopback). Parallel runs ten requests at a time, like terraform -parallelism=10.
+func BenchmarkClientSandbox(b *testing.B) {
+	s, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	token, key := s.Credentials()
+	c, err := monri.New(monri.Config{BaseURL: s.URL(), AuthenticityToken: token, MerchantKey: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	cust, err := c.CreateCustomer(ctx, benchFields())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("GetCustomer", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.GetCustomer(ctx, cust.UUID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("GetCustomer-parallel10", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 10/runtime.GOMAXPROCS(0))) // about ten goroutines
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.GetCustomer(ctx, cust.UUID); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }
