@@ -24,6 +24,14 @@
 // peak RSS and CPU time of the provider processes. Every measurement is
 // repeated -runs times and the median is reported, as a table on stdout and as
 // JSON in -out, so that two commits can be compared.
+//
+// -cpuprofile DIR builds both providers with -tags benchprofile (see
+// internal/protoserver) and keeps a CPU profile of every provider process in
+// DIR/r<run>-<step>-<provider>/, to find what the provider spends beyond the
+// baseline:
+//
+//	go tool pprof -proto DIR/r1-update-baseline/*.pprof > base.pb.gz
+//	go tool pprof -top -diff_base base.pb.gz DIR/r1-update-monri/*.pprof
 package main
 
 import (
