@@ -58,7 +58,11 @@ func TestCustomerModelAttributes(t *testing.T) {
 	}
 	full := reflect.ValueOf(fullCustomerModel())
 	for i := range full.NumField() {
-		if v := full.Field(i).Interface().(attr.Value); v.IsNull() || v.IsUnknown() {
+		v, ok := full.Field(i).Interface().(attr.Value)
+		if !ok {
+			t.Fatalf("field %s is a %T, not an attr.Value", rt.Field(i).Name, full.Field(i).Interface())
+		}
+		if v.IsNull() || v.IsUnknown() {
 			t.Errorf("fullCustomerModel leaves %s unset", rt.Field(i).Name)
 		}
 	}
