@@ -16,9 +16,11 @@ import (
 // customerModel here rather than with tfsdk's Get and Set. Those reflect over
 // the struct on every call (and compile a regular expression for every field
 // name, in terraform-plugin-framework v1.19), which made them a tenth of the
-// provider's CPU time in `make bench`; this is a table walk. The data sources,
-// read once per run, keep using Get and Set. TestCustomerModelTerraform checks
-// that both ways give identical values, field for field.
+// provider's CPU time in `make bench`; this is a table walk. The
+// monri_customers data source writes its (possibly thousands of) customers
+// the same way; the other data sources, with one object each, keep using Get
+// and Set. TestCustomerModelTerraform and TestCustomersStateValue check that
+// both ways give identical values, field for field.
 
 // modelAttr is one attribute of customerModel: its schema name and how to
 // read and write the field.
@@ -94,20 +96,34 @@ func customerFromTerraform(ctx context.Context, raw tftypes.Value) (customerMode
 
 // terraformValue is the model as a monri_customer object, for resp.State.Raw.
 func (m customerModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
-	attrs := m.attributes()
+	v, err := objectValue(ctx, customerObjectType(), m.attributes())
+	if err != nil {
+		return tftypes.Value{}, modelBug("writing", err)
+	}
+	return v, nil
+}
+
+// objectValue builds an object of type typ from attrs.
+func objectValue(ctx context.Context, typ tftypes.Type, attrs []modelAttr) (tftypes.Value, error) {
 	vals := make(map[string]tftypes.Value, len(attrs))
 	for _, a := range attrs {
 		v, err := a.get(ctx)
 		if err != nil {
-			return tftypes.Value{}, modelBug("writing", fmt.Errorf("attribute %q: %w", a.name, err))
+			return tftypes.Value{}, fmt.Errorf("attribute %q: %w", a.name, err)
 		}
 		vals[a.name] = v
 	}
-	typ := customerObjectType()
 	if err := tftypes.ValidateValue(typ, vals); err != nil {
-		return tftypes.Value{}, modelBug("writing", err)
+		return tftypes.Value{}, err
 	}
 	return tftypes.NewValue(typ, vals), nil
+}
+
+// attributes lists every attribute of a customer in the data sources.
+func (m *customerDataModel) attributes() []modelAttr {
+	return append(m.customerModel.attributes(),
+		attrOf("deleted", types.BoolType, &m.Deleted),
+		attrOf("deleted_at", types.StringType, &m.DeletedAt))
 }
 
 // setCustomerState replaces a monri_customer state with the model.

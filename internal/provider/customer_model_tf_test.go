@@ -8,9 +8,12 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
 )
 
 // fullCustomerModel has every field set (checked below), so that a field
@@ -172,5 +175,63 @@ func TestCustomerModelTerraformErrors(t *testing.T) {
 				t.Fatalf("error %q, want it to name %q and say it is a provider bug", msg, tc.want)
 			}
 		})
+	}
+}
+
+// TestCustomersStateValue: the monri_customers state built without reflection
+// equals what tfsdk's Set makes of the same model, for no customers, and for
+// a full, a minimal and a deleted customer.
+func TestCustomersStateValue(t *testing.T) {
+	ctx := context.Background()
+	var sresp datasource.SchemaResponse
+	NewCustomersDataSource().Schema(ctx, datasource.SchemaRequest{}, &sresp)
+	schema := sresp.Schema
+	stateType := schema.Type().TerraformType(ctx)
+
+	deletedAt := "2026-11-21T12:00:00Z"
+	full := monri.Customer{UUID: "u-full", MerchantCustomerID: sp("m"), Description: sp("d"), Email: sp("A@b.c"), Name: sp("N"),
+		Phone: sp("1"), ZipCode: sp("71000"), City: sp("Sarajevo"), Address: sp("Address 1"), Country: sp("BA"),
+		Metadata: map[string]string{"k": "v"}, CreatedAt: "2026-11-21T10:00:00Z", UpdatedAt: "2026-11-21T11:00:00Z"}
+	minimal := monri.Customer{UUID: "u-min", Metadata: map[string]string{}, CreatedAt: "2026-11-21T10:00:00Z"}
+	deleted := monri.Customer{UUID: "u-del", Name: sp(""), Deleted: true, DeletedAt: &deletedAt, CreatedAt: "2026-11-21T09:00:00Z"}
+
+	for name, tc := range map[string]struct {
+		maxItems types.Int64
+		include  types.Bool
+		custs    []monri.Customer
+	}{
+		"none":  {types.Int64Null(), types.BoolNull(), nil},
+		"three": {types.Int64Value(5), types.BoolValue(true), []monri.Customer{full, minimal, deleted}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := tfsdk.Config{Schema: schema}
+			cfgModel := customersDataSourceModel{MaxItems: tc.maxItems, IncludeDeleted: tc.include}
+			st := tfsdk.State{Schema: schema}
+			if d := st.Set(ctx, &cfgModel); d.HasError() {
+				t.Fatal(d)
+			}
+			cfg.Raw = st.Raw // the configuration: customers is null (computed)
+
+			want := cfgModel
+			want.Customers = make([]customerDataModel, 0, len(tc.custs))
+			for i := range tc.custs {
+				want.Customers = append(want.Customers, customerDataFromAPI(&tc.custs[i]))
+			}
+			ref := tfsdk.State{Schema: schema}
+			if d := ref.Set(ctx, &want); d.HasError() {
+				t.Fatal(d)
+			}
+			got, err := customersStateValue(ctx, stateType, cfg.Raw, tc.custs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(ref.Raw) {
+				t.Fatalf("customersStateValue\n%s\ntfsdk Set\n%s", got, ref.Raw)
+			}
+		})
+	}
+
+	if _, err := customersStateValue(ctx, tftypes.String, tftypes.NewValue(tftypes.String, "x"), nil); err == nil {
+		t.Fatal("a state type that is not an object must be an error")
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
 )
@@ -85,9 +87,47 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddError("Unable to List Monri Customers", fmt.Sprintf("Listing customers failed. %s", errorDetail(err)))
 		return
 	}
-	state.Customers = make([]customerDataModel, 0, len(custs))
-	for i := range custs {
-		state.Customers = append(state.Customers, customerDataFromAPI(&custs[i]))
+	v, err := customersStateValue(ctx, resp.State.Schema.Type().TerraformType(ctx), req.Config.Raw, custs)
+	if err != nil {
+		resp.Diagnostics.Append(modelBug("writing", err)...)
+		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.State.Raw = v
+}
+
+// customersStateValue is the data source's state: the configuration's
+// max_items and include_deleted, and the customers. It is built without
+// tfsdk reflection, which cost about 0.8 ms per customer when listing 10,000
+// (see customer_model_tf.go).
+func customersStateValue(ctx context.Context, stateType tftypes.Type, config tftypes.Value, custs []monri.Customer) (tftypes.Value, error) {
+	obj, ok := stateType.(tftypes.Object)
+	if !ok {
+		return tftypes.Value{}, fmt.Errorf("the state type is a %T, not an object", stateType)
+	}
+	list, ok := obj.AttributeTypes["customers"].(tftypes.List)
+	if !ok {
+		return tftypes.Value{}, errors.New("the customers attribute is not a list")
+	}
+	var cfg map[string]tftypes.Value
+	if err := config.As(&cfg); err != nil {
+		return tftypes.Value{}, err
+	}
+	elems := make([]tftypes.Value, 0, len(custs))
+	for i := range custs {
+		m := customerDataFromAPI(&custs[i])
+		v, err := objectValue(ctx, list.ElementType, m.attributes())
+		if err != nil {
+			return tftypes.Value{}, fmt.Errorf("customer %s: %w", custs[i].UUID, err)
+		}
+		elems = append(elems, v)
+	}
+	vals := map[string]tftypes.Value{
+		"max_items":       cfg["max_items"],
+		"include_deleted": cfg["include_deleted"],
+		"customers":       tftypes.NewValue(list, elems),
+	}
+	if err := tftypes.ValidateValue(obj, vals); err != nil {
+		return tftypes.Value{}, err
+	}
+	return tftypes.NewValue(obj, vals), nil
 }
