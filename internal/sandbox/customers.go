@@ -362,33 +362,32 @@ func (s *Server) respondAfterMutation(w http.ResponseWriter, v any) {
 
 // handleGet implements GET /v2/customers/{uuid}.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, uuid string, _ []byte) {
-	if e := rejectQuery(r); e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	s.st.mu.RLock()
-	rec, ok := s.st.byUUID[uuid]
-	if !ok || (rec.c.Deleted && s.mode() == DeletedNotFound) {
-		s.st.mu.RUnlock()
-		writeAPIError(w, errCustomerNotFound)
-		return
-	}
-	view := customerView(&rec.c)
-	s.st.mu.RUnlock()
-	writeJSON(w, http.StatusOK, view)
+	s.writeFound(w, r, func() (*customerRec, bool) {
+		rec, ok := s.st.byUUID[uuid]
+		return rec, ok && (!rec.c.Deleted || s.mode() != DeletedNotFound)
+	})
 }
 
 // handleGetByMerchantID implements GET /v2/merchants/customers/{id}.
 func (s *Server) handleGetByMerchantID(w http.ResponseWriter, r *http.Request, id string, _ []byte) {
+	s.writeFound(w, r, func() (*customerRec, bool) {
+		rec, ok := s.st.liveOwner(id)
+		if !ok && s.mode() == DeletedReturnsTrue {
+			rec, ok = s.st.lastDeletedByMerchant(id)
+		}
+		return rec, ok
+	})
+}
+
+// writeFound answers a GET of one customer: the one find returns (called
+// under the store's read lock), or 404 when it finds none.
+func (s *Server) writeFound(w http.ResponseWriter, r *http.Request, find func() (*customerRec, bool)) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
 	}
 	s.st.mu.RLock()
-	rec, ok := s.st.liveOwner(id)
-	if !ok && s.mode() == DeletedReturnsTrue {
-		rec, ok = s.st.lastDeletedByMerchant(id)
-	}
+	rec, ok := find()
 	if !ok {
 		s.st.mu.RUnlock()
 		writeAPIError(w, errCustomerNotFound)
