@@ -97,15 +97,7 @@ func (r *oauthRecorder) issued() (tokens []string, scopes [][]string) {
 
 // providerConfig is a provider block for the sandbox through the recorder.
 func (r *oauthRecorder) providerConfig(s *sandbox.Server) string {
-	token, key := s.Credentials()
-	return fmt.Sprintf(`
-provider "monri" {
-  base_url           = %q
-  authenticity_token = %q
-  merchant_key       = %q
-  request_timeout    = "5s"
-}
-`, r.srv.URL, token, key)
+	return providerConfigAt(r.srv.URL, s)
 }
 
 // wantBearerStatus makes a GET request to the sandbox with an access token

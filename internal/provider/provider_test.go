@@ -63,6 +63,12 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Server {
 
 // providerConfig is a provider block pointing at the sandbox.
 func providerConfig(s *sandbox.Server) string {
+	return providerConfigAt(s.URL(), s)
+}
+
+// providerConfigAt is a provider block with the sandbox's credentials that
+// sends its requests to baseURL (a proxy in front of the sandbox).
+func providerConfigAt(baseURL string, s *sandbox.Server) string {
 	token, key := s.Credentials()
 	return fmt.Sprintf(`
 provider "monri" {
@@ -71,7 +77,7 @@ provider "monri" {
   merchant_key       = %q
   request_timeout    = "5s"
 }
-`, s.URL(), token, key)
+`, baseURL, token, key)
 }
 
 // captureAttr is a state check that stores a string attribute of a resource,
