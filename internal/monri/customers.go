@@ -97,18 +97,7 @@ func noUUID(method, path string) error {
 
 // ListCustomers returns one page of customers, newest first.
 func (c *Client) ListCustomers(ctx context.Context, p ListParams) ([]Customer, error) {
-	var out listResponse[Customer]
-	path := "/v2/customers" + p.query()
-	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
-		return nil, err
-	}
-	for i := range out.Data {
-		if out.Data[i].UUID == "" {
-			return nil, &APIError{HTTPStatus: http.StatusOK, Method: http.MethodGet, Path: path, NotJSON: true,
-				Message: fmt.Sprintf("customer %d of the page has no uuid", i)}
-		}
-	}
-	return out.Data, nil
+	return listPage(ctx, c, "/v2/customers"+p.query(), "customer", "uuid", func(c Customer) string { return c.UUID })
 }
 
 // ListPaymentMethods returns one page of a customer's saved cards.
@@ -116,15 +105,22 @@ func (c *Client) ListPaymentMethods(ctx context.Context, customerUUID string, p 
 	if customerUUID == "" {
 		return nil, errors.New("customer uuid is empty")
 	}
-	var out listResponse[PaymentMethod]
-	path := customerPath(customerUUID) + "/payment-methods" + p.query()
+	return listPage(ctx, c, customerPath(customerUUID)+"/payment-methods"+p.query(), "payment method", "id",
+		func(m PaymentMethod) string { return m.ID })
+}
+
+// listPage gets one page of a list endpoint. Every item must have its key
+// (named keyName in the error): an item without one could not be told apart
+// from the others when paging.
+func listPage[T any](ctx context.Context, c *Client, path, item, keyName string, key func(T) string) ([]T, error) {
+	var out listResponse[T]
 	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
 		return nil, err
 	}
 	for i := range out.Data {
-		if out.Data[i].ID == "" {
+		if key(out.Data[i]) == "" {
 			return nil, &APIError{HTTPStatus: http.StatusOK, Method: http.MethodGet, Path: path, NotJSON: true,
-				Message: fmt.Sprintf("payment method %d of the page has no id", i)}
+				Message: fmt.Sprintf("%s %d of the page has no %s", item, i, keyName)}
 		}
 	}
 	return out.Data, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -287,5 +288,38 @@ func TestPaginateKept(t *testing.T) {
 		func(context.Context, ListParams) ([]item, error) { return nil, errors.New("boom") })
 	if err == nil || err.Error() != "boom" {
 		t.Fatalf("error = %v, want boom", err)
+	}
+}
+
+// stubTransport answers every request with status 200 and body.
+type stubTransport string
+
+func (s stubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body: io.NopCloser(strings.NewReader(string(s))), Request: req}, nil
+}
+
+// TestListPageItemWithoutKey: a page with an item that has no key is an
+// error naming the item, not a list with an empty id in it.
+func TestListPageItemWithoutKey(t *testing.T) {
+	ctx := context.Background()
+	newClient := func(body string) *Client {
+		c, err := New(Config{BaseURL: "https://ipgtest.monri.com", AuthenticityToken: "t", MerchantKey: "k", Transport: stubTransport(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	_, err := newClient(`{"status":"approved","data":[{"uuid":"a"},{"uuid":""}]}`).ListCustomers(ctx, ListParams{Limit: 10})
+	if err == nil || !strings.Contains(err.Error(), "customer 1 of the page has no uuid") {
+		t.Fatalf("ListCustomers: %v, want the missing uuid named", err)
+	}
+	_, err = newClient(`{"status":"approved","data":[{"id":""}]}`).ListPaymentMethods(ctx, "u", ListParams{Limit: 10})
+	if err == nil || !strings.Contains(err.Error(), "payment method 0 of the page has no id") {
+		t.Fatalf("ListPaymentMethods: %v, want the missing id named", err)
+	}
+	got, err := newClient(`{"status":"approved","data":[{"uuid":"a"}]}`).ListCustomers(ctx, ListParams{Limit: 10})
+	if err != nil || len(got) != 1 || got[0].UUID != "a" {
+		t.Fatalf("ListCustomers = %v, %v", got, err)
 	}
 }
