@@ -608,7 +608,7 @@ func TestClientConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 	s.ClearFaults()
-	live := liveCustomers(s)
+	live := s.LiveCustomers()
 	var mids []string
 	for _, cu := range live {
 		mids = append(mids, *cu.MerchantCustomerID)

@@ -104,17 +104,6 @@ func newTestClient(t *testing.T, s *sandbox.Server, mutate func(*Config)) (*Clie
 
 func ptr(s string) *string { return &s }
 
-// liveCustomers returns the sandbox's customers that are not deleted.
-func liveCustomers(s *sandbox.Server) []sandbox.Customer {
-	var out []sandbox.Customer
-	for _, c := range s.Customers() {
-		if !c.Deleted {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func wantErrContains(t *testing.T, err error, parts ...string) {
 	t.Helper()
 	if err == nil {

@@ -314,7 +314,7 @@ func TestCreateCustomerSafety(t *testing.T) {
 			if isTimeout := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()); isTimeout != tt.want.timeout {
 				t.Errorf("err = %v: timeout %v, want %v", err, isTimeout, tt.want.timeout)
 			}
-			live := liveCustomers(s)
+			live := s.LiveCustomers()
 			if len(live) != tt.want.customers {
 				t.Fatalf("%d customers on the sandbox, want %d", len(live), tt.want.customers)
 			}
@@ -358,7 +358,7 @@ func TestCreateCustomerSafety(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if live := liveCustomers(s); len(live) != 1 || live[0].UUID != got.UUID {
+		if live := s.LiveCustomers(); len(live) != 1 || live[0].UUID != got.UUID {
 			t.Fatalf("sandbox has %d customers", len(live))
 		}
 		if c, l := s.RequestCount(sandbox.RouteCreateCustomer), s.RequestCount(sandbox.RouteGetByMerchantID); c != 1 || l != 4 {

@@ -81,10 +81,8 @@ resource "monri_customer" "chaos" {
 			return err
 		}
 		byMID := map[string][]string{}
-		for _, c := range s.Customers() {
-			if !c.Deleted {
-				byMID[str(c.MerchantCustomerID)] = append(byMID[str(c.MerchantCustomerID)], c.UUID)
-			}
+		for _, c := range s.LiveCustomers() {
+			byMID[str(c.MerchantCustomerID)] = append(byMID[str(c.MerchantCustomerID)], c.UUID)
 		}
 		var problems []string
 		for i := range customers {
@@ -167,18 +165,7 @@ resource "monri_customer" "chaos" {
 	if faults == 0 || retries == 0 || requests[sandbox.RouteGetByMerchantID] == 0 {
 		t.Fatal("no faults, no retries or no create with an unknown outcome (no lookup): the test proves less than it claims")
 	}
-	if live := len(liveOf(s)); live != 0 {
+	if live := len(s.LiveCustomers()); live != 0 {
 		t.Fatalf("%d customers live after destroy", live)
 	}
-}
-
-// liveOf returns the sandbox's live customers.
-func liveOf(s *sandbox.Server) []sandbox.Customer {
-	var out []sandbox.Customer
-	for _, c := range s.Customers() {
-		if !c.Deleted {
-			out = append(out, c)
-		}
-	}
-	return out
 }

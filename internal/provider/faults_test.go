@@ -195,8 +195,8 @@ func agrees(s *sandbox.Server, inState map[string]string, req statecheck.CheckSt
 // deleted on the sandbox.
 func noLiveCustomers(s *sandbox.Server, outside ...string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		for _, c := range s.Customers() {
-			if !c.Deleted && !slices.Contains(outside, c.UUID) {
+		for _, c := range s.LiveCustomers() {
+			if !slices.Contains(outside, c.UUID) {
 				return fmt.Errorf("customer %s (%s) is still live after destroy", c.UUID, str(c.Name))
 			}
 		}

@@ -447,3 +447,24 @@ func TestOutOfBandHelpers(t *testing.T) {
 		t.Fatalf("seeded merchant ids %v", mids)
 	}
 }
+
+func TestLiveCustomers(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuids := s.SeedCustomers(3, "live")
+	if !s.DeleteCustomer(uuids[1]) {
+		t.Fatal("DeleteCustomer failed")
+	}
+	var got []string
+	for _, c := range s.LiveCustomers() {
+		got = append(got, c.UUID)
+	}
+	if want := []string{uuids[0], uuids[2]}; !slices.Equal(got, want) {
+		t.Fatalf("LiveCustomers = %v, want %v (creation order, the deleted one left out)", got, want)
+	}
+	if n := len(s.Customers()); n != 3 {
+		t.Fatalf("Customers has %d, want all 3", n)
+	}
+}

@@ -279,6 +279,12 @@ func (s *Server) Customers() []Customer {
 	return out
 }
 
+// LiveCustomers returns copies of the customers that are not deleted, in
+// creation order.
+func (s *Server) LiveCustomers() []Customer {
+	return slices.DeleteFunc(s.Customers(), func(c Customer) bool { return c.Deleted })
+}
+
 // CustomerByMerchantID returns a copy of the live (not deleted) customer
 // with the given merchant_customer_id.
 func (s *Server) CustomerByMerchantID(id string) (Customer, bool) {
