@@ -104,7 +104,7 @@ func TestClientCustomerLifecycle(t *testing.T) {
 
 func TestClientDeletedReturnsTrueMode(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, sandbox.Options{DeletedMode: sandbox.DeletedReturnsTrue})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{DeletedMode: sandbox.DeletedReturnsTrue}})
 	c, _ := newTestClient(t, s, nil)
 	ctx := context.Background()
 	cu, err := c.CreateCustomer(ctx, CustomerFields{MerchantCustomerID: ptr("gone-1"), Name: ptr("Gone")})
@@ -268,7 +268,7 @@ func TestClientMerchantIDPathEscaping(t *testing.T) {
 
 func TestClientPaging(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 20})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
 	c, rec := newTestClient(t, s, nil)
 	ctx := context.Background()
 	uuids := s.SeedCustomers(237, "page")
@@ -313,7 +313,7 @@ func TestClientPaging(t *testing.T) {
 
 func TestClientPaymentMethods(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 2})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 2}})
 	c, _ := newTestClient(t, s, nil)
 	ctx := context.Background()
 	cu, err := c.CreateCustomer(ctx, CustomerFields{Name: ptr("Card holder")})

@@ -211,7 +211,7 @@ data "monri_customer" "new" {
 }
 
 func TestAccCustomerDataSource_deleted(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{DeletedMode: sandbox.DeletedReturnsTrue})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{DeletedMode: sandbox.DeletedReturnsTrue}})
 	id := s.SeedCustomers(1, "gone")[0]
 	s.DeleteCustomer(id)
 	gone, _ := s.Customer(id)

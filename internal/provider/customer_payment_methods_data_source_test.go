@@ -63,7 +63,7 @@ func allPMs(sandbox.PaymentMethod) bool    { return true }
 func livePMs(p sandbox.PaymentMethod) bool { return !p.Expired }
 
 func TestAccCustomerPaymentMethodsDataSource_basic(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 20})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
 	custs := s.SeedCustomers(3, "cards")
 	none, one, many := custs[0], custs[1], custs[2]
 	onePM := attachCards(t, s, one, 1, 0)[0]
@@ -395,7 +395,7 @@ func TestAccDataSourceExamples(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
-	s := startSandbox(t, sandbox.Options{ListIncludesDeleted: true})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{ListIncludesDeleted: true}})
 	ids := s.SeedCustomers(3, "example")
 	jane := ids[0]
 	s.EditCustomer(jane, func(c *sandbox.Customer) {

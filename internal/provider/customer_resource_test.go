@@ -242,7 +242,7 @@ func TestAccCustomerResource_minimal(t *testing.T) {
 func TestAccCustomerResource_driftDeleted(t *testing.T) {
 	for _, mode := range []sandbox.DeletedMode{sandbox.DeletedNotFound, sandbox.DeletedReturnsTrue} {
 		t.Run(mode.String(), func(t *testing.T) {
-			s := startSandbox(t, sandbox.Options{DeletedMode: mode})
+			s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{DeletedMode: mode}})
 			var first, second string
 			config := providerConfig(s) + `
 resource "monri_customer" "test" {
@@ -416,7 +416,7 @@ func TestAccCustomerResource_validation(t *testing.T) {
 // Monri may store email addresses lower-cased; the configured spelling must
 // then not show as a change or an inconsistent result.
 func TestAccCustomerResource_emailNormalised(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{NormalizeEmails: true})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{NormalizeEmails: true}})
 	config := func(email string) string {
 		return providerConfig(s) + fmt.Sprintf(`
 resource "monri_customer" "test" {

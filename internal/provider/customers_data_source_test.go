@@ -46,7 +46,7 @@ func newestFirst(s *sandbox.Server, keep func(sandbox.Customer) bool) []string {
 
 func TestAccCustomersDataSource_paging(t *testing.T) {
 	const total, pageCap = 237, 20
-	s := startSandbox(t, sandbox.Options{MaxPageSize: pageCap})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
 	s.SeedCustomers(total, "bulk")
 	all := newestFirst(s, func(sandbox.Customer) bool { return true })
 	if len(all) != total {
@@ -114,7 +114,7 @@ data "monri_customers" "all" {
 // include_deleted filters deleted customers whether or not Monri's listing
 // includes them, also together with max_items.
 func TestAccCustomersDataSource_includeDeleted(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 2})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 2}})
 	ids := s.SeedCustomers(10, "mixed")
 	// Newest first: 9 and 8 deleted, 7, 6, 5 deleted, 4, 3, ...
 	for _, i := range []int{9, 8, 5} {
@@ -234,7 +234,7 @@ data "monri_customers" "none" {}
 // A customer created while the listing pages shifts the later pages by one:
 // the customer seen twice is listed once, and nothing is missed.
 func TestAccCustomersDataSource_createdWhilePaging(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 20})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
 	s.SeedCustomers(45, "shift")
 	before := newestFirst(s, func(sandbox.Customer) bool { return true })
 	target, err := url.Parse(s.URL())

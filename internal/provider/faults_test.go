@@ -610,7 +610,7 @@ func dataSourceFaults(t *testing.T, s *sandbox.Server, route, dataSource, args, 
 
 func TestAccFaults_customersDataSource(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 2})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 2}})
 	seeded := s.SeedCustomers(5, "listed")
 	want := slices.Clone(seeded)
 	slices.Reverse(want) // newest first
@@ -638,7 +638,7 @@ func TestAccFaults_customersDataSource(t *testing.T) {
 
 func TestAccFaults_paymentMethodsDataSource(t *testing.T) {
 	t.Parallel()
-	s := startSandbox(t, sandbox.Options{MaxPageSize: 1})
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 1}})
 	owner := s.SeedCustomers(1, "cards")[0]
 	for range 3 {
 		if _, err := s.AttachCard(owner, sandbox.Card{}); err != nil {

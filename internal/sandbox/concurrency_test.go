@@ -12,7 +12,7 @@ import (
 
 func TestConcurrency(t *testing.T) {
 	// With persistence on, so concurrent saves are exercised too.
-	e := newEnv(t, Options{StatePath: filepath.Join(t.TempDir(), "state.json"), MaxPageSize: 20})
+	e := newEnv(t, Options{StatePath: filepath.Join(t.TempDir(), "state.json"), Variants: Variants{MaxPageSize: 20}})
 	e.s.SeedCustomers(100, "pre")
 	const workers, perWorker = 50, 4
 	var wg sync.WaitGroup

@@ -169,7 +169,7 @@ func validateField(fr fieldRule, v string) string {
 
 // normalize lower-cases the email of a patch when NormalizeEmails is set.
 func (s *Server) normalize(p customerPatch) {
-	if e := p.fields["email"]; s.normalizeEmails && e != nil {
+	if e := p.fields["email"]; s.variantsNow().NormalizeEmails && e != nil {
 		lower := strings.ToLower(*e)
 		p.fields["email"] = &lower
 	}
@@ -487,7 +487,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ string, _ 
 		writeAPIError(w, e)
 		return
 	}
-	includeDeleted := s.listIncludesDeleted.Load()
+	includeDeleted := s.variantsNow().ListIncludesDeleted
 	data := make([]customerJSON, 0, min(limit, 64))
 	s.st.mu.RLock()
 	list := s.st.list
@@ -583,6 +583,6 @@ func (s *Server) pageParams(r *http.Request) (limit, offset int, e *apiError) {
 		}
 		offset = n
 	}
-	limit = min(limit, int(s.maxPageSize.Load()))
+	limit = min(limit, s.variantsNow().pageCap())
 	return limit, offset, nil
 }

@@ -282,7 +282,7 @@ func TestUpdate(t *testing.T) {
 func TestDeleteModes(t *testing.T) {
 	for _, mode := range []DeletedMode{DeletedNotFound, DeletedReturnsTrue} {
 		t.Run(mode.String(), func(t *testing.T) {
-			e := newEnv(t, Options{DeletedMode: mode})
+			e := newEnv(t, Options{Variants: Variants{DeletedMode: mode}})
 			c := e.create(map[string]any{"merchant_customer_id": "del-1", "name": "Del"})
 			uuid := str(c["uuid"])
 			path := "/v2/customers/" + uuid

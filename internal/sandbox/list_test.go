@@ -142,7 +142,7 @@ func TestListTiesAndDeleted(t *testing.T) {
 }
 
 func TestListIncludesDeletedOption(t *testing.T) {
-	e := newEnv(t, Options{ListIncludesDeleted: true, MaxPageSize: 2})
+	e := newEnv(t, Options{Variants: Variants{ListIncludesDeleted: true, MaxPageSize: 2}})
 	a := str(e.create(map[string]any{"name": "a"})["uuid"])
 	b := str(e.create(map[string]any{"name": "b"})["uuid"])
 	e.s.DeleteCustomer(a)

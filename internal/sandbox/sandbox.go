@@ -62,14 +62,9 @@ type Options struct {
 	// MerchantKey is the merchant's secret key (the OAuth client_secret).
 	// Default DefaultMerchantKey.
 	MerchantKey string
-	// MaxPageSize silently caps the limit query parameter (default 100). The
-	// limit is DefaultPageSize (50) when absent.
-	MaxPageSize int
-	// DeletedMode selects how retrieving a deleted customer is answered.
-	DeletedMode DeletedMode
-	// ListIncludesDeleted makes GET /v2/customers include soft-deleted
-	// customers (default false).
-	ListIncludesDeleted bool
+	// Variants selects the behaviours the real API leaves undocumented
+	// (the zero value is the sandbox's default reading of the docs).
+	Variants Variants
 	// TimestampTolerance is the largest accepted |now - timestamp| of a
 	// WP3-v2.1 Authorization header; larger answers 401. Default 5m.
 	TimestampTolerance time.Duration
@@ -87,10 +82,6 @@ type Options struct {
 	Now func() time.Time
 	// Addr is the address Start listens on. Default "127.0.0.1:0".
 	Addr string
-	// NormalizeEmails makes the sandbox store (and answer) email addresses
-	// lower-cased, as some servers do; the real API's behaviour is not
-	// documented, so the provider must cope with both.
-	NormalizeEmails bool
 }
 
 // Route keys used by the request counters and by InjectFault.
@@ -132,11 +123,8 @@ type Server struct {
 	clock       func() time.Time
 	addr        string
 
-	latency             atomic.Int64
-	maxPageSize         atomic.Int64
-	deletedMode         atomic.Int64
-	listIncludesDeleted atomic.Bool
-	normalizeEmails     bool
+	latency  atomic.Int64
+	variants atomic.Pointer[Variants] // never nil; copy on write
 
 	counters map[string]*atomic.Int64
 	faults   faultState
@@ -174,14 +162,8 @@ func New(opts Options) (*Server, error) {
 	if strings.ContainsAny(opts.AuthenticityToken, " \t\r\n") {
 		return nil, errors.New("sandbox: authenticity token must not contain white space")
 	}
-	switch {
-	case opts.MaxPageSize < 0:
-		return nil, fmt.Errorf("sandbox: MaxPageSize must not be negative, got %d", opts.MaxPageSize)
-	case opts.MaxPageSize == 0:
-		opts.MaxPageSize = DefaultMaxPageSize
-	}
-	if opts.DeletedMode != DeletedNotFound && opts.DeletedMode != DeletedReturnsTrue {
-		return nil, fmt.Errorf("sandbox: unknown DeletedMode %d", int(opts.DeletedMode))
+	if err := opts.Variants.validate(); err != nil {
+		return nil, err
 	}
 	switch {
 	case opts.TimestampTolerance < 0:
@@ -219,10 +201,8 @@ func New(opts Options) (*Server, error) {
 		done:        make(chan struct{}),
 	}
 	s.latency.Store(int64(opts.Latency))
-	s.maxPageSize.Store(int64(opts.MaxPageSize))
-	s.deletedMode.Store(int64(opts.DeletedMode))
-	s.listIncludesDeleted.Store(opts.ListIncludesDeleted)
-	s.normalizeEmails = opts.NormalizeEmails
+	variants := opts.Variants
+	s.variants.Store(&variants)
 	for _, r := range Routes() {
 		s.counters[r] = new(atomic.Int64)
 	}
@@ -303,23 +283,6 @@ func (s *Server) Credentials() (authenticityToken, merchantKey string) {
 
 // SetLatency changes the per-request latency.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(max(d, 0))) }
-
-// SetMaxPageSize changes the cap on limit; n <= 0 restores the default.
-func (s *Server) SetMaxPageSize(n int) {
-	if n <= 0 {
-		n = DefaultMaxPageSize
-	}
-	s.maxPageSize.Store(int64(n))
-}
-
-// SetDeletedMode changes how deleted customers are answered.
-func (s *Server) SetDeletedMode(m DeletedMode) { s.deletedMode.Store(int64(m)) }
-
-// SetListIncludesDeleted changes whether GET /v2/customers lists deleted
-// customers.
-func (s *Server) SetListIncludesDeleted(b bool) { s.listIncludesDeleted.Store(b) }
-
-func (s *Server) mode() DeletedMode { return DeletedMode(s.deletedMode.Load()) }
 
 // now is the injected clock in UTC, truncated to whole seconds (the
 // precision of every timestamp the API answers).

@@ -119,8 +119,8 @@ func TestClosedServer(t *testing.T) {
 
 func TestNewOptions(t *testing.T) {
 	for _, bad := range []Options{
-		{MaxPageSize: -1}, {TimestampTolerance: -1}, {TokenTTL: -1}, {Latency: -1},
-		{DeletedMode: 7}, {AuthenticityToken: "has space"},
+		{Variants: Variants{MaxPageSize: -1}}, {TimestampTolerance: -1}, {TokenTTL: -1}, {Latency: -1},
+		{Variants: Variants{DeletedMode: 7}}, {AuthenticityToken: "has space"},
 	} {
 		if s, err := New(bad); err == nil {
 			_ = s.Close()

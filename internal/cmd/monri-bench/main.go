@@ -235,7 +235,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		env = append(env, envProviderEnv+"="+strings.Join(o.ProviderEnv, "\n"))
 	}
 
-	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, MaxPageSize: pageSize})
+	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, Variants: sandbox.Variants{MaxPageSize: pageSize}})
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +423,7 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 		Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}}
 	lr.FloorSeconds = (time.Duration(pages+1) * time.Duration(o.LatencyMS) * time.Millisecond).Seconds()
 
-	s, err := startSandbox(ctx, sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, MaxPageSize: pageSize})
+	s, err := startSandbox(ctx, sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, Variants: sandbox.Variants{MaxPageSize: pageSize}})
 	if err != nil {
 		return nil, err
 	}

@@ -164,16 +164,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	s, err := sandbox.New(sandbox.Options{
-		AuthenticityToken:   c.authenticityToken,
-		MerchantKey:         c.merchantKey,
-		MaxPageSize:         c.maxPageSize,
-		DeletedMode:         c.deletedMode,
-		ListIncludesDeleted: c.listIncludesDeleted,
-		NormalizeEmails:     c.normalizeEmails,
-		TimestampTolerance:  c.tolerance,
-		Latency:             c.latency,
-		TokenTTL:            c.tokenTTL,
-		StatePath:           c.statePath,
+		AuthenticityToken: c.authenticityToken,
+		MerchantKey:       c.merchantKey,
+		Variants: sandbox.Variants{
+			MaxPageSize:         c.maxPageSize,
+			DeletedMode:         c.deletedMode,
+			ListIncludesDeleted: c.listIncludesDeleted,
+			NormalizeEmails:     c.normalizeEmails,
+		},
+		TimestampTolerance: c.tolerance,
+		Latency:            c.latency,
+		TokenTTL:           c.tokenTTL,
+		StatePath:          c.statePath,
 	})
 	if err != nil {
 		return err
