@@ -83,6 +83,23 @@ type Config struct {
 	Logger Logger
 	// Transport replaces the default pooled transport (tests).
 	Transport http.RoundTripper
+	// Authentication is how customer and payment-method requests are
+	// authenticated: AuthSignature (the default, also for "") signs each
+	// request with WP3-v2.1; AuthAccessToken sends "Authorization: Bearer"
+	// with an OAuth access token from POST /v2/oauth, as Monri's own SDKs do.
+	Authentication string
+}
+
+// Authentication schemes (Config.Authentication).
+const (
+	AuthSignature   = "signature"
+	AuthAccessToken = "access_token"
+)
+
+// SecretSink is implemented by a Logger that masks secrets: the client
+// tells it about every access token it obtains, before using it.
+type SecretSink interface {
+	AddSecret(secret string)
 }
 
 // Client talks to Monri's Customers API. It is safe for concurrent use.
@@ -98,6 +115,12 @@ type Client struct {
 	waitMax    time.Duration
 	limiter    *rate.Limiter // nil: unlimited
 	retries    atomic.Int64
+	auth       string       // AuthSignature or AuthAccessToken
+	tokens     *tokenSource // AuthAccessToken only
+	// pageCap is the largest limit list requests send (0: no cap). It is
+	// set to DefaultPageSize, for the client's lifetime, when Monri answers
+	// 400 to a larger limit.
+	pageCap atomic.Int64
 }
 
 // ValidateBaseURL parses a base URL and checks that it is https, or http on a
@@ -150,6 +173,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	switch cfg.Authentication {
+	case "":
+		cfg.Authentication = AuthSignature
+	case AuthSignature, AuthAccessToken:
+	default:
+		return nil, fmt.Errorf("authentication %q: allowed values are %q and %q", cfg.Authentication, AuthSignature, AuthAccessToken)
+	}
 	inner := cfg.Transport
 	if inner == nil {
 		t := cleanhttp.DefaultPooledTransport()
@@ -193,6 +223,10 @@ func New(cfg Config) (*Client, error) {
 		backoff:    Backoff,
 		waitMin:    cfg.RetryWaitMin,
 		waitMax:    cfg.RetryWaitMax,
+		auth:       cfg.Authentication,
+	}
+	if cfg.Authentication == AuthAccessToken {
+		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)
 	}
 	if cfg.MaxRequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)
@@ -241,8 +275,9 @@ func (c *Client) wait(ctx context.Context) error {
 }
 
 // checkRetry retries connection errors, timeouts, unreadable or malformed
-// success answers, 429, 502, 503 and 504, never other 4xx (or 500), and stops
-// when the caller's context is done.
+// success answers, 429, 500, 502, 503 and 504, never other 4xx, and stops
+// when the caller's context is done. (Creates are never retried here: see
+// CreateCustomer.)
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
@@ -261,7 +296,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 
 func isRetryableStatus(code int) bool {
 	switch code {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		// Monri documents its 500 as "An error occurred while processing
+		// request. Please try later.": a transient fault.
 		return true
 	}
 	return false
@@ -322,6 +360,7 @@ type ctxKey int
 const (
 	ctxNoAuth ctxKey = iota
 	ctxAttempt
+	ctxBearer // the access token to send (AuthAccessToken)
 )
 
 // signingTransport signs every attempt afresh (new timestamp), sets the
@@ -360,7 +399,11 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		r.Header.Set("User-Agent", t.ua)
 	}
 	if noAuth, _ := ctx.Value(ctxNoAuth).(bool); !noAuth {
-		r.Header.Set("Authorization", AuthorizationHeader(t.key, t.token, t.now().Unix(), r.URL.RequestURI(), body))
+		if bearer, _ := ctx.Value(ctxBearer).(string); bearer != "" {
+			r.Header.Set("Authorization", "Bearer "+bearer)
+		} else {
+			r.Header.Set("Authorization", AuthorizationHeader(t.key, t.token, t.now().Unix(), r.URL.RequestURI(), body))
+		}
 	}
 	attempt := 1
 	if p, ok := ctx.Value(ctxAttempt).(*atomic.Int64); ok {
@@ -408,8 +451,41 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// do performs a request and decodes a successful JSON answer into out.
+// do performs a request and decodes a successful JSON answer into out. With
+// AuthAccessToken it sends the shared access token, and when Monri answers
+// 401 it renews the token and sends the request once more (a 401 was not
+// processed, so this is safe even for a create).
 func (c *Client) do(ctx context.Context, rq request, out any) error {
+	if c.tokens == nil || rq.noAuth {
+		err := c.doOnce(ctx, rq, out, "")
+		var apiErr *APIError
+		if !rq.noAuth && errors.As(err, &apiErr) {
+			apiErr.Authentication = c.auth
+		}
+		return err
+	}
+	tok, err := c.tokens.get(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.doOnce(ctx, rq, out, tok)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusUnauthorized {
+		c.tokens.invalidate(tok)
+		if tok, err = c.tokens.get(ctx); err != nil {
+			return err
+		}
+		rq.firstAttempt = max(rq.firstAttempt, 1) + apiErr.Attempts
+		err = c.doOnce(ctx, rq, out, tok)
+	}
+	if errors.As(err, &apiErr) {
+		apiErr.Authentication = c.auth
+	}
+	return err
+}
+
+// doOnce is do with one access token (bearer, "" to sign the request).
+func (c *Client) doOnce(ctx context.Context, rq request, out any, bearer string) error {
 	var body []byte
 	if rq.body != nil {
 		var err error
@@ -419,6 +495,8 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 	}
 	if rq.noAuth {
 		ctx = context.WithValue(ctx, ctxNoAuth, true)
+	} else if bearer != "" {
+		ctx = context.WithValue(ctx, ctxBearer, bearer)
 	}
 	counter := new(atomic.Int64)
 	if rq.firstAttempt > 1 {

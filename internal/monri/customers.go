@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -63,19 +64,86 @@ func (c *Client) UpdateCustomer(ctx context.Context, uuid string, u CustomerUpda
 	if cust.Deleted {
 		return &cust, &DeletedError{Customer: &cust}
 	}
+	if kept := keptFields(&u, &cust); len(kept) > 0 {
+		return &cust, &FieldsKeptError{Customer: &cust, Fields: kept}
+	}
 	return &cust, nil
 }
 
+// keptFields returns the fields the update cleared that the answer still
+// holds: the docs promise only that a metadata key sent as null is removed,
+// so whether a top-level null clears a field is checked, never assumed.
+func keptFields(u *CustomerUpdate, answer *Customer) []string {
+	var kept []string
+	have := answer.Fields()
+	for _, kf := range u.fields() {
+		if kf.f.op == opClear && have.field(kf.key) != nil {
+			kept = append(kept, kf.key)
+		}
+	}
+	var keys []string
+	for k, v := range u.Metadata {
+		if _, ok := answer.Metadata[k]; v == nil && ok {
+			keys = append(keys, k)
+		}
+	}
+	if u.ClearMetadata {
+		for k := range answer.Metadata {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		kept = append(kept, "metadata."+k)
+	}
+	return kept
+}
+
+// field returns the field with the given JSON name (nil for an unknown name).
+func (f *CustomerFields) field(name string) *string {
+	switch name {
+	case "merchant_customer_id":
+		return f.MerchantCustomerID
+	case "description":
+		return f.Description
+	case "email":
+		return f.Email
+	case "name":
+		return f.Name
+	case "phone":
+		return f.Phone
+	case "zip_code":
+		return f.ZipCode
+	case "city":
+		return f.City
+	case "address":
+		return f.Address
+	case "country":
+		return f.Country
+	}
+	return nil
+}
+
 // DeleteCustomer deletes a customer. A customer that is already gone is
-// ErrNotFound; callers that want "absent" can treat that as success.
+// ErrNotFound; callers that want "absent" can treat that as success. Monri
+// may answer 400 rather than 404 to the delete of a deleted customer (the
+// docs do not say): a 400 is checked with a GET, and when that finds the
+// customer gone (404, or "deleted": true) the result is that ErrNotFound;
+// otherwise the 400 stands.
 func (c *Client) DeleteCustomer(ctx context.Context, uuid string) error {
 	if uuid == "" {
 		return errors.New("customer uuid is empty")
 	}
 	var out struct {
-		Deleted *bool `json:"deleted"`
+		Deleted *flexBool `json:"deleted"`
 	}
 	if err := c.do(ctx, request{method: http.MethodDelete, path: customerPath(uuid)}, &out); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusBadRequest {
+			if _, gerr := c.GetCustomer(ctx, uuid); errors.Is(gerr, ErrNotFound) {
+				return &AlreadyDeletedError{UUID: uuid, DeleteErr: err, GetErr: gerr}
+			}
+		}
 		return err
 	}
 	if out.Deleted != nil && !*out.Deleted {
@@ -97,24 +165,50 @@ func noUUID(method, path string) error {
 
 // ListCustomers returns one page of customers, newest first.
 func (c *Client) ListCustomers(ctx context.Context, p ListParams) ([]Customer, error) {
-	return listPage(ctx, c, "/v2/customers"+p.query(), "customer", "uuid", func(c Customer) string { return c.UUID })
+	return listPage(ctx, c, "/v2/customers", p, "customer", "uuid", func(c Customer) string { return c.UUID })
 }
 
-// ListPaymentMethods returns one page of a customer's saved cards.
+// ListPaymentMethods returns one page of a customer's saved cards. Monri may
+// answer an empty list, rather than 404, for a customer that does not exist
+// (the docs do not say), so an empty first page is checked with a GET of the
+// customer: a customer that is not there is that GET's ErrNotFound.
 func (c *Client) ListPaymentMethods(ctx context.Context, customerUUID string, p ListParams) ([]PaymentMethod, error) {
 	if customerUUID == "" {
 		return nil, errors.New("customer uuid is empty")
 	}
-	return listPage(ctx, c, customerPath(customerUUID)+"/payment-methods"+p.query(), "payment method", "id",
+	page, err := listPage(ctx, c, customerPath(customerUUID)+"/payment-methods", p, "payment method", "id",
 		func(m PaymentMethod) string { return m.ID })
+	if err == nil && len(page) == 0 && p.Offset == 0 {
+		if _, gerr := c.GetCustomer(ctx, customerUUID); gerr != nil {
+			return nil, gerr
+		}
+	}
+	return page, err
 }
 
 // listPage gets one page of a list endpoint. Every item must have its key
 // (named keyName in the error): an item without one could not be told apart
 // from the others when paging.
-func listPage[T any](ctx context.Context, c *Client, path, item, keyName string, key func(T) string) ([]T, error) {
+//
+// The largest limit Monri accepts is undocumented: it may cap a larger one
+// silently (Paginate copes) or answer 400. A 400 to a limit above
+// DefaultPageSize is asked again with DefaultPageSize, which the client then
+// uses as its largest limit for the rest of its life.
+func listPage[T any](ctx context.Context, c *Client, base string, p ListParams, item, keyName string, key func(T) string) ([]T, error) {
+	if pageCap := int(c.pageCap.Load()); pageCap > 0 && p.Limit > pageCap {
+		p.Limit = pageCap
+	}
+	path := base + p.query()
 	var out listResponse[T]
-	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &out); err != nil {
+	err := c.do(ctx, request{method: http.MethodGet, path: path}, &out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusBadRequest && p.Limit > DefaultPageSize {
+		c.pageCap.Store(DefaultPageSize)
+		p.Limit = DefaultPageSize
+		path = base + p.query()
+		err = c.do(ctx, request{method: http.MethodGet, path: path}, &out)
+	}
+	if err != nil {
 		return nil, err
 	}
 	for i := range out.Data {
@@ -188,6 +282,11 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 				err = noUUID(http.MethodPost, path)
 			}
 			createErr = err
+			var tokErr *AccessTokenError
+			if errors.As(err, &tokErr) {
+				// Nothing was sent, and the token request has had its retries.
+				return nil, err
+			}
 			var apiErr *APIError
 			isAPI := errors.As(err, &apiErr)
 			// A 4xx is a definite answer: Monri did not create the customer.

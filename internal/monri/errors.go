@@ -34,6 +34,9 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many HTTP attempts were made (0 when unknown).
 	Attempts int
+	// Authentication is how the request was authenticated (AuthSignature
+	// or AuthAccessToken; empty for POST /v2/oauth, which sends none).
+	Authentication string
 }
 
 func (e *APIError) Error() string {
@@ -79,6 +82,36 @@ func (e *DeletedError) Error() string {
 }
 
 func (e *DeletedError) Unwrap() error { return ErrNotFound }
+
+// FieldsKeptError is returned by UpdateCustomer when the update cleared
+// fields (sent them as JSON null) and Monri's answer still holds a value for
+// them: Monri ignored the null. Customer is what Monri answered (the rest of
+// the update was applied); Fields are the JSON names of the kept fields, with
+// "metadata.<key>" for a metadata key that was not removed, in a fixed order.
+type FieldsKeptError struct {
+	Customer *Customer
+	Fields   []string
+}
+
+func (e *FieldsKeptError) Error() string {
+	return fmt.Sprintf("monri: customer %s: the update cleared %s but Monri's answer still has a value",
+		e.Customer.UUID, strings.Join(e.Fields, ", "))
+}
+
+// AlreadyDeletedError is returned by DeleteCustomer when Monri answered the
+// delete with 400 and a GET then found the customer gone: the customer was
+// already deleted. It wraps ErrNotFound.
+type AlreadyDeletedError struct {
+	UUID      string
+	DeleteErr error // the 400
+	GetErr    error // the GET's not-found error
+}
+
+func (e *AlreadyDeletedError) Error() string {
+	return fmt.Sprintf("monri: customer %s is already deleted (the delete was answered with %v; a GET found it gone: %v)", e.UUID, e.DeleteErr, e.GetErr)
+}
+
+func (e *AlreadyDeletedError) Unwrap() error { return ErrNotFound }
 
 // UnknownOutcomeError is returned by CreateCustomer when the request may have
 // created a customer on the server but no answer was received, and the

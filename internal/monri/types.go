@@ -43,7 +43,7 @@ type customerWire struct {
 	Country            *string                    `json:"country"`
 	Metadata           map[string]json.RawMessage `json:"metadata"`
 	Status             string                     `json:"status"`
-	Deleted            bool                       `json:"deleted"`
+	Deleted            flexBool                   `json:"deleted"`
 	CreatedAt          *string                    `json:"created_at"`
 	UpdatedAt          *string                    `json:"updated_at"`
 	DeletedAt          *string                    `json:"deleted_at"`
@@ -70,7 +70,7 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 		Country:            w.Country,
 		Metadata:           make(map[string]string, len(w.Metadata)),
 		Status:             w.Status,
-		Deleted:            w.Deleted,
+		Deleted:            bool(w.Deleted),
 		DeletedAt:          w.DeletedAt,
 	}
 	if c.UUID == "" {
@@ -211,8 +211,27 @@ func (u CustomerUpdate) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
+// flexBool decodes a JSON boolean that may also arrive as the string "true"
+// or "false" (Monri's iOS SDK reads "deleted" as a string; the docs and the
+// Android SDK say boolean). null is false.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(data []byte) error {
+	switch string(bytes.TrimSpace(data)) {
+	case "true", `"true"`:
+		*b = true
+	case "false", `"false"`, "null", `""`:
+		*b = false
+	default:
+		return fmt.Errorf("expected true or false (a boolean or a string), got %s", excerpt(data, 40))
+	}
+	return nil
+}
+
 // PaymentMethod is a saved card of a customer. Token is a reusable card token:
-// a secret.
+// a secret. ID is one too: in Monri's documentation a saved card's id is the
+// same value as its token, and Monri's PHP SDK pays with a saved card by its
+// id.
 type PaymentMethod struct {
 	ID             string `json:"id"`
 	Status         string `json:"status"`
@@ -226,11 +245,14 @@ type PaymentMethod struct {
 	Expired        bool   `json:"expired"`
 }
 
-// String never prints the token.
+// String never prints the token or the id (both are the card token).
 func (p PaymentMethod) String() string {
-	return fmt.Sprintf("PaymentMethod{id:%s masked_pan:%s expiration_date:%s expired:%s}",
-		p.ID, p.MaskedPAN, p.ExpirationDate, strconv.FormatBool(p.Expired))
+	return fmt.Sprintf("PaymentMethod{masked_pan:%s expiration_date:%s expired:%s}",
+		p.MaskedPAN, p.ExpirationDate, strconv.FormatBool(p.Expired))
 }
+
+// GoString is String, so that %#v does not print the secrets either.
+func (p PaymentMethod) GoString() string { return p.String() }
 
 // AccessToken is an OAuth access token issued by POST /v2/oauth.
 type AccessToken struct {
@@ -245,11 +267,19 @@ func (t AccessToken) String() string {
 	return fmt.Sprintf("AccessToken{token_type:%s expires_in:%d}", t.TokenType, t.ExpiresIn)
 }
 
-// Scopes an access token can be issued for.
+// GoString is String, so that %#v does not print the token either.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Scopes an access token can be issued for. ScopePayments is not needed by
+// the Customers API; Monri's PHP SDK requests it.
 const (
 	ScopeCustomers      = "customers"
 	ScopePaymentMethods = "payment-methods"
+	ScopePayments       = "payments"
 )
+
+// DefaultPageSize is Monri's documented default limit of list endpoints.
+const DefaultPageSize = 50
 
 // ListParams selects a page of a list endpoint. Zero Limit sends no limit
 // (Monri's default, 50).

@@ -236,11 +236,20 @@ func TestBackoff(t *testing.T) {
 
 func TestSecretsNotPrinted(t *testing.T) {
 	tok := AccessToken{AccessToken: "s3cr3t", TokenType: "Bearer", ExpiresIn: 900}
-	pm := PaymentMethod{ID: "id", Token: "cardtok"}
-	for _, s := range []string{fmt.Sprint(tok), fmt.Sprintf("%v", pm), fmt.Sprintf("%+v", tok)} {
-		if strings.Contains(s, "s3cr3t") || strings.Contains(s, "cardtok") {
+	// A saved card's id is its token (the docs' example has the same value
+	// in both): neither may be printed.
+	pm := PaymentMethod{ID: "cardid", Token: "cardtok", MaskedPAN: "411111******1111"}
+	for _, s := range []string{
+		fmt.Sprint(tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok),
+		fmt.Sprint(pm), fmt.Sprintf("%+v", pm), fmt.Sprintf("%#v", pm), fmt.Sprintf("%v", []PaymentMethod{pm}),
+		fmt.Sprintf("%#v", []PaymentMethod{pm}),
+	} {
+		if strings.Contains(s, "s3cr3t") || strings.Contains(s, "cardtok") || strings.Contains(s, "cardid") {
 			t.Fatalf("secret printed: %s", s)
 		}
+	}
+	if s := fmt.Sprint(pm); !strings.Contains(s, "411111******1111") {
+		t.Fatalf("String lost the masked PAN: %s", s)
 	}
 }
 
