@@ -18,8 +18,15 @@ const (
 	bearerScheme = "Bearer"
 )
 
-// knownScopes are the scopes /v2/oauth can grant.
-var knownScopes = []string{scopeCustomers, scopePaymentMethods}
+// knownScopes are the scopes /v2/oauth can grant. payments (asked for by
+// Monri's PHP SDK) is granted but opens no route of this API.
+var knownScopes = []string{scopeCustomers, scopePaymentMethods, scopePayments}
+
+// errBearerRequired is the message of the 401 the bearer-only variant
+// answers to any other Authorization scheme.
+const errBearerRequired = "this endpoint requires Authorization: Bearer <access_token>, with an access token from POST /v2/oauth; " + authScheme + " is not accepted"
+
+var scopeList = strings.Join(knownScopes, ", ")
 
 type accessToken struct {
 	scopes    []string
@@ -78,7 +85,7 @@ func checkHeaders(r *http.Request) *apiError {
 
 // authenticate checks the Authorization header of an API request. scope is
 // the OAuth scope a bearer token needs for the route.
-func (s *Server) authenticate(r *http.Request, body []byte, scope string) *apiError {
+func (s *Server) authenticate(r *http.Request, body []byte, scope string, v *Variants) *apiError {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 || values[0] == "" {
 		return unauthorized("Authorization header is missing")
@@ -87,11 +94,14 @@ func (s *Server) authenticate(r *http.Request, body []byte, scope string) *apiEr
 		return unauthorized("Authorization header must be sent once")
 	}
 	parts := strings.Split(values[0], " ")
-	switch parts[0] {
-	case authScheme:
-		return s.authenticateWP3(r, parts, body)
-	case bearerScheme:
+	switch {
+	case parts[0] == bearerScheme:
 		return s.authenticateBearer(parts, scope)
+	case v.BearerOnly:
+		// Whatever the header's validity: the scheme itself is refused.
+		return unauthorized(errBearerRequired)
+	case parts[0] == authScheme:
+		return s.authenticateWP3(r, parts, body)
 	default:
 		return unauthorized("unsupported Authorization scheme: expected " + authScheme + " or " + bearerScheme)
 	}
@@ -166,7 +176,7 @@ type oauthRequest struct {
 }
 
 // handleOAuth implements POST /v2/oauth.
-func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ string, body []byte) {
+func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ *Variants, _ string, body []byte) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
@@ -192,12 +202,12 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ string, b
 		return
 	}
 	if len(req.Scopes) == 0 {
-		writeAPIError(w, invalidRequest(http.StatusBadRequest, "scopes must not be empty (customers, payment-methods)"))
+		writeAPIError(w, invalidRequest(http.StatusBadRequest, "scopes must not be empty ("+scopeList+")"))
 		return
 	}
 	for _, sc := range req.Scopes {
 		if !slices.Contains(knownScopes, sc) {
-			writeAPIError(w, invalidRequest(http.StatusBadRequest, fmt.Sprintf("scopes: unknown scope %q (customers, payment-methods)", sc)))
+			writeAPIError(w, invalidRequest(http.StatusBadRequest, fmt.Sprintf("scopes: unknown scope %q (%s)", sc, scopeList)))
 			return
 		}
 	}

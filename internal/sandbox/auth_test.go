@@ -183,7 +183,7 @@ func TestOAuthAndBearer(t *testing.T) {
 		}{
 			{"wrong secret", map[string]any{"client_id": token, "client_secret": "nope", "scopes": []string{"customers"}, "grant_type": "client_credentials"}, 401, "client"},
 			{"wrong id", map[string]any{"client_id": "nope", "client_secret": key, "scopes": []string{"customers"}, "grant_type": "client_credentials"}, 401, "client"},
-			{"unknown scope", map[string]any{"client_id": token, "client_secret": key, "scopes": []string{"customers", "payments"}, "grant_type": "client_credentials"}, 400, `"payments"`},
+			{"unknown scope", map[string]any{"client_id": token, "client_secret": key, "scopes": []string{"customers", "refunds"}, "grant_type": "client_credentials"}, 400, `"refunds"`},
 			{"empty scopes", map[string]any{"client_id": token, "client_secret": key, "scopes": []string{}, "grant_type": "client_credentials"}, 400, "scopes"},
 			{"missing scopes", map[string]any{"client_id": token, "client_secret": key, "grant_type": "client_credentials"}, 400, "scopes"},
 			{"bad grant type", map[string]any{"client_id": token, "client_secret": key, "scopes": []string{"customers"}, "grant_type": "password"}, 400, "grant_type"},

@@ -168,10 +168,20 @@ func validateField(fr fieldRule, v string) string {
 }
 
 // normalize lower-cases the email of a patch when NormalizeEmails is set.
-func (s *Server) normalize(p customerPatch) {
-	if e := p.fields["email"]; s.variantsNow().NormalizeEmails && e != nil {
+func normalize(p customerPatch, v *Variants) {
+	if e := p.fields["email"]; v.NormalizeEmails && e != nil {
 		lower := strings.ToLower(*e)
 		p.fields["email"] = &lower
+	}
+}
+
+// dropNullFields removes the top-level fields sent as null (the
+// ignore-null-fields variant); metadata is left alone.
+func dropNullFields(p customerPatch) {
+	for k, val := range p.fields {
+		if val == nil {
+			delete(p.fields, k)
+		}
 	}
 }
 
@@ -221,19 +231,68 @@ func equalStrPtr(a, b *string) bool {
 
 // ---- JSON views ----
 
-const timeLayout = "2006-01-02T15:04:05Z"
+// Answer layouts of the TimestampFormat variants.
+const (
+	timeLayout             = "2006-01-02T15:04:05Z"
+	timeLayoutOffset       = "2006-01-02T15:04:05-07:00"
+	timeLayoutOffsetMillis = "2006-01-02T15:04:05.000-07:00"
+)
 
+// offsetZone is the zone of the offset timestamp variants (Monri is in
+// Bosnia and Herzegovina: +02:00 is its summer time).
+var offsetZone = time.FixedZone("+02:00", 2*60*60)
+
+// formatTime writes t in the default format (UTC, whole seconds).
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
+// format writes t in the format f selects.
+func (f TimestampFormat) format(t time.Time) string {
+	switch f {
+	case TimestampsOffset:
+		return t.In(offsetZone).Format(timeLayoutOffset)
+	case TimestampsOffsetMillis:
+		return t.In(offsetZone).Format(timeLayoutOffsetMillis)
+	default:
+		return formatTime(t)
+	}
+}
+
+// deletedValue is "deleted" as the variants send it: a JSON boolean, or
+// the string "true"/"false" with DeletedAsString.
+func (v *Variants) deletedValue(b bool) any {
+	if v.DeletedAsString {
+		return strconv.FormatBool(b)
+	}
+	return b
+}
+
+// deleteAnswer is the body of a successful DELETE.
+func (v *Variants) deleteAnswer(uuid string) map[string]any {
+	resp := map[string]any{"status": "approved", "deleted": v.deletedValue(true)}
+	switch v.DeleteAnswerKey {
+	case KeyUUID:
+		resp["uuid"] = uuid
+	case KeyBoth:
+		resp["uuid"], resp["id"] = uuid, uuid
+	case KeyNone:
+	default:
+		resp["id"] = uuid
+	}
+	return resp
+}
+
 type customerJSON struct {
-	UUID               string            `json:"uuid"`
+	// UUID and ID are the identifier keys; each is omitted when empty (the
+	// list-key variant chooses which a list item carries).
+	UUID               string            `json:"uuid,omitempty"`
+	ID                 string            `json:"id,omitempty"`
 	MerchantCustomerID *string           `json:"merchant_customer_id"`
 	Description        *string           `json:"description"`
 	Email              *string           `json:"email"`
 	Name               *string           `json:"name"`
 	Phone              *string           `json:"phone"`
 	Status             string            `json:"status"`
-	Deleted            bool              `json:"deleted"`
+	Deleted            any               `json:"deleted"` // bool, or string with DeletedAsString
 	City               *string           `json:"city"`
 	Country            *string           `json:"country"`
 	ZipCode            *string           `json:"zip_code"`
@@ -244,36 +303,44 @@ type customerJSON struct {
 	DeletedAt          *string           `json:"deleted_at"`
 }
 
-// customerView renders a customer. Called under (at least) the read lock;
-// the result shares no mutable state with the store.
-func customerView(c *Customer) customerJSON {
+// customerView renders a customer with the variants v; key is the
+// identifier key form (KeyDefault: "uuid"). Called under (at least) the
+// read lock; the result shares no mutable state with the store.
+func customerView(c *Customer, v *Variants, key KeyForm) customerJSON {
 	md := maps.Clone(c.Metadata)
 	if md == nil {
 		// Undocumented in the real API: the sandbox answers {} rather than
 		// null for a customer without metadata.
 		md = map[string]string{}
 	}
-	v := customerJSON{
-		UUID:               c.UUID,
+	out := customerJSON{
 		MerchantCustomerID: cloneStr(c.MerchantCustomerID),
 		Description:        cloneStr(c.Description),
 		Email:              cloneStr(c.Email),
 		Name:               cloneStr(c.Name),
 		Phone:              cloneStr(c.Phone),
 		Status:             "approved",
-		Deleted:            c.Deleted,
+		Deleted:            v.deletedValue(c.Deleted),
 		City:               cloneStr(c.City),
 		Country:            cloneStr(c.Country),
 		ZipCode:            cloneStr(c.ZipCode),
 		Address:            cloneStr(c.Address),
 		Metadata:           md,
-		CreatedAt:          formatTime(c.CreatedAt),
-		UpdatedAt:          formatTime(c.UpdatedAt),
+		CreatedAt:          v.TimestampFormat.format(c.CreatedAt),
+		UpdatedAt:          v.TimestampFormat.format(c.UpdatedAt),
+	}
+	switch key {
+	case KeyID:
+		out.ID = c.UUID
+	case KeyBoth:
+		out.UUID, out.ID = c.UUID, c.UUID
+	default:
+		out.UUID = c.UUID
 	}
 	if c.DeletedAt != nil {
-		v.DeletedAt = strPtr(formatTime(*c.DeletedAt))
+		out.DeletedAt = strPtr(v.TimestampFormat.format(*c.DeletedAt))
 	}
-	return v
+	return out
 }
 
 type paymentMethodJSON struct {
@@ -289,15 +356,15 @@ type paymentMethodJSON struct {
 	Expired        bool   `json:"expired"`
 }
 
-func paymentMethodView(pm PaymentMethod) paymentMethodJSON {
+func paymentMethodView(pm PaymentMethod, v *Variants) paymentMethodJSON {
 	return paymentMethodJSON{
 		Status:         pm.Status,
 		ID:             pm.ID,
 		MaskedPAN:      pm.MaskedPAN,
 		ExpirationDate: pm.ExpirationDate,
-		KeepUntil:      formatTime(pm.KeepUntil),
-		CreatedAt:      formatTime(pm.CreatedAt),
-		UpdatedAt:      formatTime(pm.UpdatedAt),
+		KeepUntil:      v.TimestampFormat.format(pm.KeepUntil),
+		CreatedAt:      v.TimestampFormat.format(pm.CreatedAt),
+		UpdatedAt:      v.TimestampFormat.format(pm.UpdatedAt),
 		CustomerUUID:   pm.CustomerUUID,
 		Token:          pm.Token,
 		Expired:        pm.Expired,
@@ -312,7 +379,7 @@ type listResponse[T any] struct {
 // ---- Handlers ----
 
 // handleCreate implements POST /v2/customers.
-func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, _ string, body []byte) {
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, v *Variants, _ string, body []byte) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
@@ -322,7 +389,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, _ string, 
 		writeAPIError(w, e)
 		return
 	}
-	s.normalize(p)
+	normalize(p, v)
 	var c Customer
 	applyPatch(&c, p, true)
 	if len(c.Metadata) > maxMetadataKeys {
@@ -345,7 +412,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, _ string, 
 	now := s.now()
 	c.CreatedAt, c.UpdatedAt = now, now
 	rec := s.st.add(c)
-	view := customerView(&rec.c)
+	view := customerView(&rec.c, v, KeyDefault)
 	s.st.mu.Unlock()
 
 	s.respondAfterMutation(w, view)
@@ -361,18 +428,18 @@ func (s *Server) respondAfterMutation(w http.ResponseWriter, v any) {
 }
 
 // handleGet implements GET /v2/customers/{uuid}.
-func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, uuid string, _ []byte) {
-	s.writeFound(w, r, func() (*customerRec, bool) {
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
+	s.writeFound(w, r, v, func() (*customerRec, bool) {
 		rec, ok := s.st.byUUID[uuid]
-		return rec, ok && (!rec.c.Deleted || s.mode() != DeletedNotFound)
+		return rec, ok && (!rec.c.Deleted || v.DeletedMode != DeletedNotFound)
 	})
 }
 
 // handleGetByMerchantID implements GET /v2/merchants/customers/{id}.
-func (s *Server) handleGetByMerchantID(w http.ResponseWriter, r *http.Request, id string, _ []byte) {
-	s.writeFound(w, r, func() (*customerRec, bool) {
+func (s *Server) handleGetByMerchantID(w http.ResponseWriter, r *http.Request, v *Variants, id string, _ []byte) {
+	s.writeFound(w, r, v, func() (*customerRec, bool) {
 		rec, ok := s.st.liveOwner(id)
-		if !ok && s.mode() == DeletedReturnsTrue {
+		if !ok && v.DeletedMode == DeletedReturnsTrue {
 			rec, ok = s.st.lastDeletedByMerchant(id)
 		}
 		return rec, ok
@@ -381,7 +448,7 @@ func (s *Server) handleGetByMerchantID(w http.ResponseWriter, r *http.Request, i
 
 // writeFound answers a GET of one customer: the one find returns (called
 // under the store's read lock), or 404 when it finds none.
-func (s *Server) writeFound(w http.ResponseWriter, r *http.Request, find func() (*customerRec, bool)) {
+func (s *Server) writeFound(w http.ResponseWriter, r *http.Request, v *Variants, find func() (*customerRec, bool)) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
@@ -393,13 +460,13 @@ func (s *Server) writeFound(w http.ResponseWriter, r *http.Request, find func() 
 		writeAPIError(w, errCustomerNotFound)
 		return
 	}
-	view := customerView(&rec.c)
+	view := customerView(&rec.c, v, KeyDefault)
 	s.st.mu.RUnlock()
 	writeJSON(w, http.StatusOK, view)
 }
 
 // handleUpdate implements POST /v2/customers/{uuid}.
-func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid string, body []byte) {
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, body []byte) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
@@ -409,10 +476,13 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 		writeAPIError(w, e)
 		return
 	}
-	s.normalize(p)
+	normalize(p, v)
+	if v.IgnoreNullFields {
+		dropNullFields(p)
+	}
 	s.st.mu.Lock()
 	rec, ok := s.st.byUUID[uuid]
-	if !ok || (rec.c.Deleted && s.mode() == DeletedNotFound) {
+	if !ok || (rec.c.Deleted && v.DeletedMode == DeletedNotFound) {
 		s.st.mu.Unlock()
 		writeAPIError(w, errCustomerNotFound)
 		return
@@ -420,7 +490,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 	if rec.c.Deleted {
 		// DeletedReturnsTrue: deleted customers are immutable; answer as a
 		// retrieve would.
-		view := customerView(&rec.c)
+		view := customerView(&rec.c, v, KeyDefault)
 		s.st.mu.Unlock()
 		writeJSON(w, http.StatusOK, view)
 		return
@@ -440,7 +510,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 		}
 	}
 	if !changed {
-		view := customerView(&rec.c)
+		view := customerView(&rec.c, v, KeyDefault)
 		s.st.mu.Unlock()
 		writeJSON(w, http.StatusOK, view)
 		return
@@ -450,27 +520,35 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 	rec.c = next
 	s.st.reindex(rec, oldID, false)
 	s.st.gen++
-	view := customerView(&rec.c)
+	view := customerView(&rec.c, v, KeyDefault)
 	s.st.mu.Unlock()
 
 	s.respondAfterMutation(w, view)
 }
 
 // handleDelete implements DELETE /v2/customers/{uuid}.
-func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, uuid string, _ []byte) {
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
 	if e := rejectQuery(r); e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	resp := map[string]any{"status": "approved", "id": uuid, "deleted": true}
+	resp := v.deleteAnswer(uuid)
 	s.st.mu.Lock()
 	rec, ok := s.st.byUUID[uuid]
-	if !ok || (rec.c.Deleted && s.mode() == DeletedNotFound) {
+	switch {
+	case !ok:
 		s.st.mu.Unlock()
 		writeAPIError(w, errCustomerNotFound)
 		return
-	}
-	if rec.c.Deleted {
+	case rec.c.Deleted && v.DeleteDeletedAnswers400:
+		s.st.mu.Unlock()
+		writeAPIError(w, errAlreadyDeleted)
+		return
+	case rec.c.Deleted && v.DeletedMode == DeletedNotFound:
+		s.st.mu.Unlock()
+		writeAPIError(w, errCustomerNotFound)
+		return
+	case rec.c.Deleted:
 		s.st.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
 		return
@@ -481,13 +559,13 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, uuid strin
 }
 
 // handleList implements GET /v2/customers.
-func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ string, _ []byte) {
-	limit, offset, e := s.pageParams(r)
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, v *Variants, _ string, _ []byte) {
+	limit, offset, e := pageParams(r, v)
 	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	includeDeleted := s.variantsNow().ListIncludesDeleted
+	includeDeleted := v.ListIncludesDeleted
 	data := make([]customerJSON, 0, min(limit, 64))
 	s.st.mu.RLock()
 	list := s.st.list
@@ -495,7 +573,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ string, _ 
 		// Direct indexing: O(page).
 		end := len(list) - offset
 		for i := end - 1; i >= 0 && i >= end-limit; i-- {
-			data = append(data, customerView(&list[i].c))
+			data = append(data, customerView(&list[i].c, v, v.ListItemKey))
 		}
 	} else {
 		skipped := 0
@@ -507,7 +585,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ string, _ 
 				skipped++
 				continue
 			}
-			data = append(data, customerView(&list[i].c))
+			data = append(data, customerView(&list[i].c, v, v.ListItemKey))
 		}
 	}
 	s.st.mu.RUnlock()
@@ -515,8 +593,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, _ string, _ 
 }
 
 // handleListPaymentMethods implements GET /v2/customers/{uuid}/payment-methods.
-func (s *Server) handleListPaymentMethods(w http.ResponseWriter, r *http.Request, uuid string, _ []byte) {
-	limit, offset, e := s.pageParams(r)
+func (s *Server) handleListPaymentMethods(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
+	limit, offset, e := pageParams(r, v)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -527,12 +605,16 @@ func (s *Server) handleListPaymentMethods(w http.ResponseWriter, r *http.Request
 	rec, ok := s.st.byUUID[uuid]
 	if !ok || rec.c.Deleted {
 		s.st.mu.RUnlock()
+		if v.UnknownCustomerEmptyCards {
+			writeJSON(w, http.StatusOK, listResponse[paymentMethodJSON]{Status: "approved", Data: data})
+			return
+		}
 		writeAPIError(w, errCustomerNotFound)
 		return
 	}
 	end := len(rec.pms) - offset
 	for i := end - 1; i >= 0 && i >= end-limit; i-- {
-		data = append(data, paymentMethodView(withExpired(rec.pms[i], now)))
+		data = append(data, paymentMethodView(withExpired(rec.pms[i], now), v))
 	}
 	s.st.mu.RUnlock()
 	writeJSON(w, http.StatusOK, listResponse[paymentMethodJSON]{Status: "approved", Data: data})
@@ -554,8 +636,8 @@ func rejectQuery(r *http.Request) *apiError {
 }
 
 // pageParams parses limit and offset (limit default 50, capped at the max
-// page size; offset default 0).
-func (s *Server) pageParams(r *http.Request) (limit, offset int, e *apiError) {
+// page size, or refused above it with RejectLargeLimit; offset default 0).
+func pageParams(r *http.Request, v *Variants) (limit, offset int, e *apiError) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return 0, 0, invalidRequest(http.StatusBadRequest, "query string is malformed")
@@ -583,6 +665,11 @@ func (s *Server) pageParams(r *http.Request) (limit, offset int, e *apiError) {
 		}
 		offset = n
 	}
-	limit = min(limit, s.variantsNow().pageCap())
+	if pageCap := v.pageCap(); limit > pageCap {
+		if v.RejectLargeLimit {
+			return 0, 0, invalidRequest(http.StatusBadRequest, fmt.Sprintf("limit must be less than or equal to %d", pageCap))
+		}
+		limit = pageCap
+	}
 	return limit, offset, nil
 }

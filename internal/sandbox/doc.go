@@ -30,6 +30,19 @@
 //
 // # Choices where the real API is undocumented
 //
+// Every behaviour the real API leaves undocumented and that the live API
+// might show in more than one way is a field of Variants (Options.Variants,
+// Server.SetVariants; the monri-sandbox command's -variant flag, parsed by
+// ParseVariants and listed by VariantDocs). The zero Variants is the
+// sandbox's default reading of the docs: a retrieve, update or second
+// delete of a deleted customer answers 404; lists leave deleted customers
+// out; emails are kept as sent; pages are silently capped at 100 items;
+// an update's null clears the field; WP3-v2.1 and Bearer tokens are both
+// accepted; the cards of an unknown customer answer 404; "deleted" is a
+// JSON boolean; timestamps are UTC with whole seconds; list items carry
+// "uuid" and delete answers "id"; a card's id is its token. The choices
+// below are the sandbox's own and have no variant:
+//
 //   - Request pipeline: the route is counted, Options.Latency is slept, an
 //     injected fault (if any) is applied, then the Accept and Content-Type
 //     headers are checked (400), then authentication (401/403), then the
@@ -39,10 +52,10 @@
 //     unset field is answered as JSON null.
 //   - An update that changes nothing leaves updated_at alone (as Rails does);
 //     one that changes something sets it to now.
-//   - In DeletedReturnsTrue mode an update of a deleted customer is validated
-//     and then answered like a retrieve (200, "deleted": true) without
-//     applying it: deleted customers are immutable. In DeletedNotFound mode it
-//     is a 404.
+//   - In DeletedReturnsTrue mode (-variant deleted-true) an update of a
+//     deleted customer is validated and then answered like a retrieve (200,
+//     "deleted": true) without applying it: deleted customers are immutable.
+//     In DeletedNotFound mode it is a 404.
 //   - A delete also sets updated_at.
 //   - limit must be an integer >= 1 and offset an integer >= 0; other query
 //     parameters are rejected with 400 (a client that pages with a parameter
@@ -52,6 +65,9 @@
 //   - Metadata limits (sandbox limits, the real ones are undocumented): at
 //     most 50 keys, a key is 1 to 40 characters, a value at most 500
 //     characters (empty values are allowed). Character counts are in runes.
-//   - Timestamps are stored and answered with second precision, in UTC, as
-//     RFC 3339 with a Z suffix.
+//   - Timestamps are stored with millisecond precision and answered as
+//     Variants.TimestampFormat says (by default RFC 3339 in UTC with whole
+//     seconds and a Z suffix).
+//   - The OAuth endpoint grants the scopes customers, payment-methods and
+//     payments (which Monri's PHP SDK asks for; it opens no route here).
 package sandbox

@@ -17,7 +17,8 @@ var (
 
 // AttachCard saves a card for a live customer, as a payment confirmed with
 // the customer's uuid and tokenisation on would. (The Customers API itself
-// never creates payment methods.)
+// never creates payment methods.) The card's ID is its Token, as in the
+// docs' example, unless Variants.DistinctCardIDs is set.
 func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) {
 	pan := c.PAN
 	if pan == "" {
@@ -53,10 +54,14 @@ func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) 
 	expiresAt := time.Date(year, month+1, 1, 0, 0, 0, 0, time.UTC)
 	lastDay := expiresAt.AddDate(0, 0, -1)
 
-	id := randomHex64()
+	// By default a card's id is its token, as in the docs' example;
+	// distinct-card-ids gives it an id of its own.
 	token := randomHex64()
-	for token == id {
-		token = randomHex64()
+	id := token
+	if s.variantsNow().DistinctCardIDs {
+		for id == token {
+			id = randomHex64()
+		}
 	}
 	pm := PaymentMethod{
 		ID:             id,

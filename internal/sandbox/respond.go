@@ -30,7 +30,11 @@ func serverError(msg string) *apiError {
 	return &apiError{httpStatus: http.StatusInternalServerError, status: "error", message: msg}
 }
 
-var errCustomerNotFound = notFound("Customer not found")
+var (
+	errCustomerNotFound = notFound("Customer not found")
+	// errAlreadyDeleted answers a second delete with delete-deleted-400.
+	errAlreadyDeleted = invalidRequest(http.StatusBadRequest, "Customer is already deleted")
+)
 
 func writeAPIError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.httpStatus, map[string]string{"status": e.status, "message": e.message})

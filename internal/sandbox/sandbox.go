@@ -45,7 +45,8 @@ const (
 	DefaultMerchantKey       = "sandbox-merchant-key"
 )
 
-// Other defaults applied by New to zero Options fields.
+// Other defaults applied by New to zero Options fields (DefaultMaxPageSize
+// to a zero Variants.MaxPageSize).
 const (
 	DefaultMaxPageSize        = 100
 	DefaultPageSize           = 50
@@ -99,6 +100,7 @@ const (
 const (
 	scopeCustomers       = "customers"
 	scopePaymentMethods  = "payment-methods"
+	scopePayments        = "payments"
 	closeWaitForHandlers = 10 * time.Second
 	readHeaderTimeout    = 30 * time.Second
 	maxRequestBodyBytes  = 1 << 20
@@ -284,9 +286,10 @@ func (s *Server) Credentials() (authenticityToken, merchantKey string) {
 // SetLatency changes the per-request latency.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(max(d, 0))) }
 
-// now is the injected clock in UTC, truncated to whole seconds (the
-// precision of every timestamp the API answers).
-func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Second) }
+// now is the injected clock in UTC, truncated to milliseconds (the
+// precision of stored timestamps; the default answer format shows whole
+// seconds, timestamps=offset-millis shows the milliseconds).
+func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
 // preciseNow is the injected clock without truncation.
 func (s *Server) preciseNow() time.Time { return s.clock() }

@@ -87,8 +87,7 @@ func (s *Server) sandboxAttachCard(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeAPIError(w, serverError(err.Error()))
 	default:
-		v := paymentMethodView(pm)
-		writeJSON(w, http.StatusOK, v)
+		writeJSON(w, http.StatusOK, paymentMethodView(pm, s.variantsNow()))
 	}
 }
 

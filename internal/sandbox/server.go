@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, param string, body []byte)
+// handlerFunc handles one API request. v is the snapshot of the variants
+// the whole request is handled with.
+type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, v *Variants, param string, body []byte)
 
 type route struct {
 	key     string
@@ -166,11 +168,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		writeAPIError(w, invalidRequest(http.StatusBadRequest, r.Method+" requests must not have a body"))
 		return
 	}
+	v := s.variantsNow()
 	if rt.scope != "" {
-		if e := s.authenticate(r, body, rt.scope); e != nil {
+		if e := s.authenticate(r, body, rt.scope, v); e != nil {
 			writeAPIError(w, e)
 			return
 		}
 	}
-	rt.handler(s, w, r, param, body)
+	rt.handler(s, w, r, v, param, body)
 }

@@ -344,8 +344,8 @@ func (s *Server) EditCustomer(uuid string, fn func(*Customer)) bool {
 	if c.UpdatedAt.Equal(rec.c.UpdatedAt) {
 		c.UpdatedAt = now
 	}
-	c.CreatedAt = c.CreatedAt.UTC().Truncate(time.Second)
-	c.UpdatedAt = c.UpdatedAt.UTC().Truncate(time.Second)
+	c.CreatedAt = c.CreatedAt.UTC().Truncate(time.Millisecond)
+	c.UpdatedAt = c.UpdatedAt.UTC().Truncate(time.Millisecond)
 	switch {
 	case c.Deleted && c.DeletedAt == nil:
 		c.DeletedAt = &now
@@ -353,7 +353,7 @@ func (s *Server) EditCustomer(uuid string, fn func(*Customer)) bool {
 		c.DeletedAt = nil
 	}
 	if c.DeletedAt != nil {
-		t := c.DeletedAt.UTC().Truncate(time.Second)
+		t := c.DeletedAt.UTC().Truncate(time.Millisecond)
 		c.DeletedAt = &t
 	}
 	if !c.Deleted && c.MerchantCustomerID != nil {
