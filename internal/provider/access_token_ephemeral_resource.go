@@ -39,8 +39,12 @@ type accessTokenModel struct {
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 }
 
-// accessTokenScopes are the scopes Monri's /v2/oauth grants.
+// accessTokenScopes are the scopes requested when none are configured.
 var accessTokenScopes = []string{monri.ScopeCustomers, monri.ScopePaymentMethods}
+
+// allowedScopes are the scopes a configuration may ask for: the default ones
+// and payments, which Monri's PHP SDK requests.
+var allowedScopes = []string{monri.ScopeCustomers, monri.ScopePaymentMethods, monri.ScopePayments}
 
 func (r *accessTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_access_token"
@@ -59,10 +63,11 @@ func (r *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sch
 				Computed:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "What the token may be used for: `customers` (the customer endpoints) and/or " +
-					"`payment-methods` (listing saved cards). Defaults to both. At least one scope when set.",
+					"`payment-methods` (listing saved cards), and `payments` (Monri's payment API, as its PHP SDK requests). " +
+					"Defaults to `customers` and `payment-methods`. At least one scope when set.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(accessTokenScopes...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(allowedScopes...)),
 				},
 			},
 			"access_token": schema.StringAttribute{

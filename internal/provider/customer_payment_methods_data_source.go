@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -76,9 +77,11 @@ func (d *customerPaymentMethodsDataSource) Schema(_ context.Context, _ datasourc
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the saved cards (payment methods) of a Monri customer, newest first.\n\n" +
 			"Cards are saved by Monri when a payment is confirmed with the customer's UUID and tokenisation on; " +
-			"they cannot be created through Terraform. Each card's `token` is a reusable card token, a secret: it is " +
-			"marked sensitive, so Terraform hides it in plan and `terraform show` output, but like every data source " +
-			"value it is stored in the state file, which must be protected accordingly.\n\n" +
+			"they cannot be created through Terraform. Each card's `token` is a reusable card token, a secret, and so is its " +
+			"`id`: in Monri's documentation a saved card's `id` is the same value as its `token`, and Monri's PHP SDK charges a " +
+			"saved card by its `id`. Both are marked sensitive, so Terraform hides them in plan, apply and `terraform show` " +
+			"output (`nonsensitive()` reveals them where you must), but like every data source value they are stored in the " +
+			"state file, which must be protected accordingly. Refer to a card by `masked_pan` and `expiration_date` in outputs.\n\n" +
 			"The listing pages until Monri returns an empty page, so it is complete even when Monri caps the page size.",
 		Attributes: map[string]schema.Attribute{
 			"customer_id": schema.StringAttribute{
@@ -104,7 +107,12 @@ func (d *customerPaymentMethodsDataSource) Schema(_ context.Context, _ datasourc
 					"customer has none.",
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
-						"id":              computed("The payment method's identifier."),
+						"id": schema.StringAttribute{
+							Computed:  true,
+							Sensitive: true,
+							MarkdownDescription: "The payment method's identifier. Sensitive: Monri's documentation shows a saved card's " +
+								"`id` equal to its `token`, and a card can be charged by its `id`, so it is treated as the card token.",
+						},
 						"masked_pan":      computed("The card number with all but the first six and last four digits masked, such as `411111******1111`."),
 						"expiration_date": computed("The card's expiry as `YYYY-MM-DD`, the last day of the month it expires."),
 						"keep_until":      computed("Until when Monri keeps the saved card (RFC 3339, as Monri returns it)."),
@@ -149,10 +157,10 @@ func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasou
 	switch {
 	case errors.Is(err, monri.ErrNotFound):
 		resp.Diagnostics.AddAttributeError(path.Root("customer_id"), "Unable to List Monri Payment Methods",
-			fmt.Sprintf("There is no Monri customer with id %q: Monri answered 404 Not Found to the payment-method listing. "+
+			fmt.Sprintf("There is no Monri customer with id %q: %s. "+
 				"Check customer_id: it must be the customer's UUID (its id), of a customer that is not deleted and belongs to the "+
 				"merchant account of the provider's credentials. To find a customer by your own identifier, use the monri_customer "+
-				"data source with merchant_customer_id.", customerID))
+				"data source with merchant_customer_id.", customerID, notFoundReason(err)))
 		return
 	case err != nil:
 		resp.Diagnostics.AddAttributeError(path.Root("customer_id"), "Unable to List Monri Payment Methods",
@@ -164,4 +172,19 @@ func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasou
 		state.PaymentMethods = append(state.PaymentMethods, paymentMethodFromAPI(&pms[i]))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// notFoundReason says how Monri told the provider that a customer is not
+// there, for a not-found error of the payment-method listing: its own 404,
+// or (when Monri lists no cards for an unknown customer) the customer's GET.
+func notFoundReason(err error) string {
+	var deleted *monri.DeletedError
+	var apiErr *monri.APIError
+	switch {
+	case errors.As(err, &deleted):
+		return "Monri reports it as deleted"
+	case errors.As(err, &apiErr) && !strings.Contains(apiErr.Path, "/payment-methods"):
+		return fmt.Sprintf("Monri listed no cards for it, and answered HTTP %d to %s %s", apiErr.HTTPStatus, apiErr.Method, apiErr.Path)
+	}
+	return "Monri answered 404 Not Found to the payment-method listing"
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -49,7 +51,9 @@ func CustomerResourceSchema() schema.Schema {
 		MarkdownDescription: "A customer in Monri's Customers API. Monri keeps the customer's saved cards " +
 			"(see the `monri_customer_payment_methods` data source) under its `id`.\n\n" +
 			"All attributes are optional. Changes are applied in place with a partial update that sends only what changed; " +
-			"removing an attribute from the configuration clears it on Monri. Deleting the resource deletes the customer.",
+			"removing an attribute from the configuration clears it on Monri (it is sent as `null`). If Monri's answer still holds " +
+			"a value it was asked to clear, the apply fails with an error naming the attribute, and the state keeps Monri's value. " +
+			"Deleting the resource deletes the customer.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -176,6 +180,14 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 	} else {
 		cust, err = r.client.UpdateCustomer(ctx, state.ID.ValueString(), u)
 	}
+	var kept *monri.FieldsKeptError
+	if errors.As(err, &kept) {
+		// Monri applied the update but ignored some of its nulls: the state
+		// holds what Monri holds, and each kept attribute is an error.
+		resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(kept.Customer, plan.Metadata))...)
+		addFieldsKeptErrors(&resp.Diagnostics, state.ID.ValueString(), kept.Fields)
+		return
+	}
 	if err != nil {
 		detail := fmt.Sprintf("Updating customer %s failed. %s", state.ID.ValueString(), errorDetail(err))
 		if errors.Is(err, monri.ErrNotFound) {
@@ -186,6 +198,25 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, plan.Metadata))...)
+}
+
+// addFieldsKeptErrors reports, one error per attribute, that Monri kept a
+// value the update cleared (fields as in monri.FieldsKeptError).
+func addFieldsKeptErrors(diags *diag.Diagnostics, uuid string, fields []string) {
+	for _, f := range fields {
+		attr, what, sent := path.Root(f), f, fmt.Sprintf("%q: null", f)
+		next := fmt.Sprintf("set %s to a value in the configuration (Monri keeps the last value it was given)", f)
+		if key, ok := strings.CutPrefix(f, "metadata."); ok {
+			attr, what, sent = path.Root("metadata").AtMapKey(key), fmt.Sprintf("metadata key %q", key), fmt.Sprintf("\"metadata\": {%q: null}", key)
+			next = fmt.Sprintf("keep the key %q in metadata with a value", key)
+		}
+		diags.AddAttributeError(attr, "Unable to Update Monri Customer", fmt.Sprintf(
+			"The configuration no longer sets %s of customer %s, so the provider sent %s to clear it, but Monri's answer "+
+				"still holds a value: Monri kept it (its documentation promises clearing only for metadata keys). The rest of the "+
+				"update was applied, and the state now holds what Monri holds, so the next plan shows the same change again.\n\n"+
+				"To resolve it, either %s, or replace the customer so that it is created without it:\n\n"+
+				"  terraform apply -replace=<resource address>", what, uuid, sent, next))
+	}
 }
 
 func (r *customerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -15,15 +15,28 @@ import (
 func errorDetail(err error) string {
 	var apiErr *monri.APIError
 	var transportErr *monri.TransportError
+	var tokenErr *monri.AccessTokenError
 	switch {
+	case errors.As(err, &tokenErr):
+		// authentication = "access_token": the request itself was not sent.
+		return "With authentication = \"access_token\" the provider first obtains an OAuth access token, and that failed. " +
+			errorDetail(tokenErr.Err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("The request did not complete in time: %v. Raise request_timeout or check connectivity to Monri.", err)
 	case errors.As(err, &apiErr):
 		next := "Check the request and try again."
 		switch {
+		case apiErr.HTTPStatus == http.StatusUnauthorized && apiErr.Path == "/v2/oauth":
+			next = "Monri did not issue an access token for these credentials: check authenticity_token and merchant_key " +
+				"(or MONRI_AUTHENTICITY_TOKEN and MONRI_MERCHANT_KEY) and that they belong to the environment in use."
+		case apiErr.HTTPStatus == http.StatusUnauthorized && apiErr.Authentication == monri.AuthAccessToken:
+			next = "Monri rejected the OAuth access token (authentication = \"access_token\"), also after the provider obtained a new one: " +
+				"check that the merchant account may use the Customers API with access tokens, or try authentication = \"signature\"."
 		case apiErr.HTTPStatus == http.StatusUnauthorized:
 			next = "Monri rejected the credentials or the request signature: check authenticity_token and merchant_key " +
-				"(or MONRI_AUTHENTICITY_TOKEN and MONRI_MERCHANT_KEY) and that they belong to the environment in use, and that this machine's clock is correct."
+				"(or MONRI_AUTHENTICITY_TOKEN and MONRI_MERCHANT_KEY) and that they belong to the environment in use, and that this machine's clock is correct. " +
+				"If they are right, Monri may accept only OAuth access tokens on this endpoint (as its own SDKs use): set " +
+				"authentication = \"access_token\" in the provider block (or MONRI_AUTHENTICATION=access_token)."
 		case apiErr.HTTPStatus == http.StatusForbidden:
 			next = "The credentials are not allowed to do this; check the merchant account's permissions."
 		case apiErr.HTTPStatus == http.StatusTooManyRequests:

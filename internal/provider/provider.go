@@ -36,6 +36,7 @@ const (
 	EnvRequestTimeout       = "MONRI_REQUEST_TIMEOUT"
 	EnvMaxRetries           = "MONRI_MAX_RETRIES"
 	EnvMaxRequestsPerSecond = "MONRI_MAX_REQUESTS_PER_SECOND"
+	EnvAuthentication       = "MONRI_AUTHENTICATION"
 )
 
 var (
@@ -64,6 +65,7 @@ type providerModel struct {
 	RequestTimeout       types.String  `tfsdk:"request_timeout"`
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
+	Authentication       types.String  `tfsdk:"authentication"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -139,6 +141,16 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"a shared API quota. Unlimited when unset or 0. Can also be set with `" + EnvMaxRequestsPerSecond + "`.",
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
+			"authentication": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How requests to the customer and payment-method endpoints are authenticated. " +
+					"`signature` (the default) signs each request with `WP3-v2.1`, as Monri's Customers API documentation describes. " +
+					"`access_token` sends `Authorization: Bearer` with an OAuth access token from `POST /v2/oauth`, as Monri's own " +
+					"mobile and PHP SDKs do: the provider obtains one token (scopes `customers` and `payment-methods`) per run, shares it " +
+					"between concurrent requests, renews it before it expires and once when Monri answers 401, and never logs it. " +
+					"Use `access_token` if Monri answers 401 to correctly signed requests. Can also be set with `" + EnvAuthentication + "`.",
+				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken)},
+			},
 		},
 	}
 }
@@ -157,8 +169,9 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"request_timeout":         cfg.RequestTimeout.IsUnknown(),
 		"max_retries":             cfg.MaxRetries.IsUnknown(),
 		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(),
+		"authentication":          cfg.Authentication.IsUnknown(),
 	}
-	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second"} {
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
 				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
@@ -188,7 +201,7 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Unable to Create Monri API Client", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "configured Monri client", map[string]any{"base_url": conf.BaseURL})
+	tflog.Debug(ctx, "configured Monri client", map[string]any{"base_url": conf.BaseURL, "authentication": conf.Authentication})
 	data := &providerData{client: client}
 	resp.DataSourceData = data
 	resp.ResourceData = data
@@ -267,6 +280,15 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 				fmt.Sprintf("The environment variable %s is %q; it must be a number of requests per second, 0 or more.", EnvMaxRequestsPerSecond, s))
 		}
 		out.MaxRequestsPerSecond = f
+	}
+	switch auth, src := str(cfg.Authentication, EnvAuthentication); auth {
+	case "", monri.AuthSignature:
+		out.Authentication = monri.AuthSignature
+	case monri.AuthAccessToken:
+		out.Authentication = monri.AuthAccessToken
+	default:
+		diags.AddAttributeError(path.Root("authentication"), "Invalid Monri Authentication",
+			fmt.Sprintf("The %s sets authentication to %q; allowed values are %q and %q.", src, auth, monri.AuthSignature, monri.AuthAccessToken))
 	}
 	return out, diags
 }

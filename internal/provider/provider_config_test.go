@@ -26,21 +26,21 @@ func nullConfig() providerModel {
 	return providerModel{
 		AuthenticityToken: types.StringNull(), MerchantKey: types.StringNull(), Environment: types.StringNull(),
 		BaseURL: types.StringNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
-		MaxRequestsPerSecond: types.Float64Null(),
+		MaxRequestsPerSecond: types.Float64Null(), Authentication: types.StringNull(),
 	}
 }
 
 func TestResolveConfig(t *testing.T) {
 	env := map[string]string{
 		EnvAuthenticityToken: "env-token", EnvMerchantKey: "env-key", EnvEnvironment: "prod",
-		EnvRequestTimeout: "5s", EnvMaxRetries: "2", EnvMaxRequestsPerSecond: "7.5",
+		EnvRequestTimeout: "5s", EnvMaxRetries: "2", EnvMaxRequestsPerSecond: "7.5", EnvAuthentication: "access_token",
 	}
 	got, diags := resolveConfig(nullConfig(), envFrom(env))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
 	if got.AuthenticityToken != "env-token" || got.MerchantKey != "env-key" || got.BaseURL != monri.ProdBaseURL ||
-		got.RequestTimeout != 5*time.Second || got.MaxRetries != 2 || got.MaxRequestsPerSecond != 7.5 {
+		got.RequestTimeout != 5*time.Second || got.MaxRetries != 2 || got.MaxRequestsPerSecond != 7.5 || got.Authentication != monri.AuthAccessToken {
 		t.Fatalf("from environment: %+v", got)
 	}
 
@@ -50,16 +50,19 @@ func TestResolveConfig(t *testing.T) {
 	cfg.Environment = types.StringValue("test")
 	cfg.MaxRetries = types.Int64Value(0)
 	cfg.BaseURL = types.StringValue("http://127.0.0.1:9999")
+	cfg.Authentication = types.StringValue("signature")
 	got, diags = resolveConfig(cfg, envFrom(env))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
-	if got.AuthenticityToken != "cfg-token" || got.MerchantKey != "cfg-key" || got.MaxRetries != 0 || got.BaseURL != "http://127.0.0.1:9999" {
+	if got.AuthenticityToken != "cfg-token" || got.MerchantKey != "cfg-key" || got.MaxRetries != 0 || got.BaseURL != "http://127.0.0.1:9999" ||
+		got.Authentication != monri.AuthSignature {
 		t.Fatalf("explicit configuration must win: %+v", got)
 	}
 
 	got, diags = resolveConfig(nullConfig(), envFrom(map[string]string{EnvAuthenticityToken: "t", EnvMerchantKey: "k"}))
-	if diags.HasError() || got.BaseURL != monri.TestBaseURL || got.MaxRetries != monri.DefaultMaxRetries || got.RequestTimeout != 30*time.Second {
+	if diags.HasError() || got.BaseURL != monri.TestBaseURL || got.MaxRetries != monri.DefaultMaxRetries || got.RequestTimeout != 30*time.Second ||
+		got.Authentication != monri.AuthSignature {
 		t.Fatalf("defaults: %+v %v", got, diags)
 	}
 }
@@ -88,6 +91,7 @@ func TestResolveConfigErrors(t *testing.T) {
 		{"bad timeout", with(map[string]string{EnvRequestTimeout: "soon"}), []string{"request_timeout", "Go duration"}},
 		{"bad retries", with(map[string]string{EnvMaxRetries: "99"}), []string{EnvMaxRetries, "0 to 10"}},
 		{"bad rate", with(map[string]string{EnvMaxRequestsPerSecond: "-1"}), []string{EnvMaxRequestsPerSecond}},
+		{"bad authentication", with(map[string]string{EnvAuthentication: "bearer"}), []string{"authentication", EnvAuthentication, `"bearer"`, `"signature" and "access_token"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
