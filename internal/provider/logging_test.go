@@ -1,19 +1,28 @@
 package provider
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -285,5 +294,241 @@ provider "monri" {
 	})
 	if checked != len(wants) {
 		t.Fatalf("%d of %d steps failed as expected", checked, len(wants))
+	}
+}
+
+// randomHex returns n random bytes as 2n lower-case hexadecimal characters.
+func randomHex(t *testing.T, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers: each subsystem
+// logger the http logger creates has its own hclog mutex.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// captureLog runs log with a JSON root logger (tflogtest's) and returns the
+// raw output and its entries.
+func captureLog(t *testing.T, log func(ctx context.Context)) (string, []map[string]any) {
+	t.Helper()
+	var out lockedBuffer
+	log(tflogtest.RootLogger(context.Background(), &out))
+	raw := out.buf.String()
+	entries, err := tflogtest.MultilineJSONDecode(strings.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	return raw, entries
+}
+
+// loggedSecret is a secret that could reach the http logger, and its name.
+type loggedSecret struct{ what, value string }
+
+// assertNoSecret fails when any 16 characters of a secret, or any run of 40
+// hexadecimal characters, appear in the log: masking must leave no part of a
+// secret behind.
+func assertNoSecret(t *testing.T, log string, secrets []loggedSecret) {
+	t.Helper()
+	for _, s := range secrets {
+		for i := 0; i+16 <= len(s.value); i++ {
+			if j := strings.Index(log, s.value[i:i+16]); j >= 0 {
+				t.Errorf("the %s (%s) appears in the log: ...%s...", s.what, s.value, log[max(0, j-80):min(len(log), j+96)])
+				break
+			}
+		}
+	}
+	if m := regexp.MustCompile(`[0-9A-Fa-f]{40,}`).FindString(log); m != "" {
+		t.Errorf("a long hexadecimal run appears in the log: %s", m)
+	}
+}
+
+// logSecrets returns one of each secret that could reach the http logger, a
+// logger that knows the credentials and the access token, and the secrets
+// as separate words (" s1 s2 ...") with what the log must show instead.
+func logSecrets(t *testing.T) (l *httpLogger, secrets []loggedSecret, words, masked string) {
+	t.Helper()
+	merchantKey := randomSecret(t, "merchant-key-") // not hexadecimal: masked as a registered secret
+	authToken := randomHex(t, 20)                   // 40 hexadecimal characters, as Monri issues them
+	digest := randomHex(t, 64)                      // hex(sha512(...))
+	accessToken := randomSecret(t, "access-token-") // not hexadecimal: only AddSecret masks it alone
+	secrets = []loggedSecret{
+		{"merchant key", merchantKey},
+		{"authenticity token", authToken},
+		{"WP3-v2.1 Authorization value", "WP3-v2.1 " + authToken + " 1593457122 " + digest},
+		{"SHA-512 digest", digest},
+		{"Bearer Authorization value", "Bearer " + accessToken},
+		{"access token", accessToken},
+		{"card token", randomHex(t, 32)}, // 64 hexadecimal characters
+		// A saved card's id is its token; either case.
+		{"card id", strings.ToUpper(randomHex(t, 32))},
+	}
+	for _, s := range secrets {
+		words += " " + s.value
+		masked += " ***"
+	}
+	l = newHTTPLogger(authToken, merchantKey, "")
+	l.AddSecret("") // ignored: masking "" would put *** between every character
+	l.AddSecret(accessToken)
+	l.AddSecret(accessToken) // a repeat changes nothing
+	return l, secrets, words, masked
+}
+
+// TestHTTPLogger_masksSecrets hands LogRequest every secret in each string it
+// logs (method, path and error) and checks that none appears in clear while
+// both lines, their other fields and the text around the secrets are there.
+// The secrets are separate words, so the masked text is known exactly.
+func TestHTTPLogger_masksSecrets(t *testing.T) {
+	t.Setenv(httpLevelEnv, "TRACE")
+	l, secrets, words, masked := logSecrets(t)
+	const uuid = "4b281da4-d145-4233-b957-2018cf9aa0fb"
+	raw, entries := captureLog(t, func(ctx context.Context) {
+		l.LogRequest(ctx, monri.RequestLog{Method: "GET", Path: "/v2/customers/" + uuid + "/payment-methods?limit=100&offset=0" + words,
+			Status: 200, Duration: 20 * time.Millisecond, Attempt: 1})
+		l.LogRequest(ctx, monri.RequestLog{Method: "POST" + words, Path: "/v2/customers" + words,
+			Duration: 5 * time.Millisecond, Attempt: 2,
+			Err: fmt.Errorf(`Post "https://ipgtest.monri.com/v2/customers": read: connection reset%s`, words)})
+	})
+	assertNoSecret(t, raw, secrets)
+	want := []map[string]any{
+		{
+			"@level": "debug", "@message": "Monri API request", "@module": "provider.http",
+			"method": "GET", "path": "/v2/customers/" + uuid + "/payment-methods?limit=100&offset=0" + masked,
+			"status": 200.0, "duration_ms": 20.0, "attempt": 1.0,
+		},
+		{
+			"@level": "warn", "@message": "Monri API request failed", "@module": "provider.http",
+			"method": "POST" + masked, "path": "/v2/customers" + masked,
+			"error":  `Post "https://ipgtest.monri.com/v2/customers": read: connection reset` + masked,
+			"status": 0.0, "duration_ms": 5.0, "attempt": 2.0,
+		},
+	}
+	if !reflect.DeepEqual(entries, want) {
+		t.Errorf("logged\n%v\nwant\n%v", entries, want)
+	}
+}
+
+// TestHTTPLogger_masksWhateverTheSubsystemLogs: the masks belong to the
+// subsystem, not to LogRequest's fields: a message and any field value are
+// masked, and the values of credential-named fields are masked whole.
+func TestHTTPLogger_masksWhateverTheSubsystemLogs(t *testing.T) {
+	t.Setenv(httpLevelEnv, "TRACE")
+	l, secrets, words, masked := logSecrets(t)
+	raw, entries := captureLog(t, func(ctx context.Context) {
+		ctx = l.subsystem(ctx)
+		tflog.SubsystemTrace(ctx, httpSubsystem, "request"+words, map[string]any{
+			"authorization": "anything", "merchant_key": "anything", "access_token": "anything",
+			"token": "anything", "client_secret": "anything", "detail": "detail" + words, "count": 3,
+		})
+	})
+	assertNoSecret(t, raw, secrets)
+	want := []map[string]any{{
+		"@level": "trace", "@message": "request" + masked, "@module": "provider.http",
+		"authorization": "***", "merchant_key": "***", "access_token": "***", "token": "***", "client_secret": "***",
+		"detail": "detail" + masked, "count": 3.0,
+	}}
+	if !reflect.DeepEqual(entries, want) {
+		t.Errorf("logged\n%v\nwant\n%v", entries, want)
+	}
+}
+
+// TestHTTPLogger_keepsOrdinaryValues: customer UUIDs, merchant customer ids,
+// queries, timestamps and hexadecimal runs shorter than 40 are logged as
+// they are.
+func TestHTTPLogger_keepsOrdinaryValues(t *testing.T) {
+	t.Setenv(httpLevelEnv, "TRACE")
+	l, _, _, _ := logSecrets(t)
+	for _, path := range []string{
+		"/v2/customers/4b281da4-d145-4233-b957-2018cf9aa0fb",
+		"/v2/customers/4B281DA4-D145-4233-B957-2018CF9AA0FB/payment-methods?limit=100&offset=0",
+		"/v2/merchants/customers/order-2026-000123",
+		"/v2/merchants/customers/" + strings.Repeat("a1", 19) + "f", // 39 hexadecimal characters
+		// 40 joined to other word characters: part of an identifier, not a token.
+		"/v2/merchants/customers/order" + strings.Repeat("0", 40),
+		"/v2/merchants/customers/" + strings.Repeat("0", 40) + "_2026",
+		"/v2/customers?limit=50&offset=1593457122",
+		"/v2/oauth",
+	} {
+		_, entries := captureLog(t, func(ctx context.Context) {
+			l.LogRequest(ctx, monri.RequestLog{Method: "GET", Path: path, Status: 404, Attempt: 1,
+				Err: fmt.Errorf("Monri answered HTTP 404 to GET %s", path)})
+		})
+		if len(entries) != 1 || entries[0]["path"] != path || entries[0]["error"] != "Monri answered HTTP 404 to GET "+path {
+			t.Errorf("logged %v, want path %s unchanged", entries, path)
+		}
+	}
+}
+
+// TestHTTPLogger_masksLongestSecretFirst: a secret that holds a shorter one
+// is masked whole, whichever was registered first.
+func TestHTTPLogger_masksLongestSecretFirst(t *testing.T) {
+	t.Setenv(httpLevelEnv, "TRACE")
+	short := randomSecret(t, "token-")
+	long := short + "-" + randomSecret(t, "rest-")
+	for _, order := range [][]string{{short, long}, {long, short}} {
+		l := newHTTPLogger(order...)
+		raw, entries := captureLog(t, func(ctx context.Context) {
+			l.LogRequest(ctx, monri.RequestLog{Method: "GET", Path: "/v2/customers " + long + " " + short, Status: 200, Attempt: 1})
+		})
+		assertNoSecret(t, raw, []loggedSecret{{"short secret", short}, {"long secret", long}})
+		if len(entries) != 1 || entries[0]["path"] != "/v2/customers *** ***" {
+			t.Errorf("registered %q: logged %v", order, entries)
+		}
+	}
+}
+
+// TestHTTPLogger_off: at "off" LogRequest writes nothing.
+func TestHTTPLogger_off(t *testing.T) {
+	t.Setenv(httpLevelEnv, "off")
+	l := newHTTPLogger("token")
+	if raw, _ := captureLog(t, func(ctx context.Context) {
+		l.LogRequest(ctx, monri.RequestLog{Method: "GET", Path: "/v2/oauth", Status: 200, Attempt: 1})
+	}); raw != "" {
+		t.Errorf("logged %q at off", raw)
+	}
+}
+
+// TestHTTPLogger_addSecretConcurrently registers access tokens while requests
+// are logged (run it with -race): each token is masked in every line logged
+// after it was added.
+func TestHTTPLogger_addSecretConcurrently(t *testing.T) {
+	t.Setenv(httpLevelEnv, "TRACE")
+	l := newHTTPLogger("authenticity-token", "merchant-key")
+	var tokens []loggedSecret
+	for i := range 16 {
+		tokens = append(tokens, loggedSecret{fmt.Sprintf("access token %d", i), randomSecret(t, "access-token-")})
+	}
+	raw, entries := captureLog(t, func(ctx context.Context) {
+		var wg sync.WaitGroup
+		for _, tok := range tokens {
+			wg.Go(func() {
+				l.LogRequest(ctx, monri.RequestLog{Method: "POST", Path: "/v2/oauth", Status: 200, Attempt: 1})
+				l.AddSecret(tok.value)
+				l.LogRequest(ctx, monri.RequestLog{Method: "GET", Path: "/v2/customers", Status: 0, Attempt: 1,
+					Err: errors.New("token endpoint answered " + tok.value)})
+			})
+		}
+		wg.Wait()
+	})
+	assertNoSecret(t, raw, tokens)
+	if len(entries) != 2*len(tokens) {
+		t.Errorf("%d lines, want %d", len(entries), 2*len(tokens))
+	}
+	for _, e := range entries {
+		if e["@level"] == "warn" && e["error"] != "token endpoint answered ***" {
+			t.Errorf("error logged as %q", e["error"])
+		}
 	}
 }
