@@ -317,18 +317,26 @@ func (c *tfCLI) run(wantOK bool, args ...string) string {
 // proves can see them), and an output that exposes them without
 // `sensitive = true` is refused.
 func TestAccCustomerPaymentMethodsDataSource_tokenNeverShown(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	// By default the sandbox follows the docs' example, where a saved card's
+	// id is its token; distinct-card-ids gives them different values. Either
+	// way neither may be shown.
+	t.Run("id is token", func(t *testing.T) { testCardSecretsNeverShown(t, sandbox.Variants{}) })
+	t.Run("distinct-card-ids", func(t *testing.T) { testCardSecretsNeverShown(t, sandbox.Variants{DistinctCardIDs: true}) })
+}
+
+func testCardSecretsNeverShown(t *testing.T, v sandbox.Variants) {
+	s := startSandbox(t, sandbox.Options{Variants: v})
 	cust := s.SeedCustomers(1, "secret")[0]
 	pms := attachCards(t, s, cust, 3, 3)
 	var tokens []string
 	for _, pm := range pms {
-		tokens = append(tokens, pm.Token)
+		tokens = append(tokens, pm.Token, pm.ID)
 	}
 	leaks := func(what, out string) {
 		t.Helper()
 		for _, tok := range tokens {
 			if strings.Contains(out, tok) || strings.Contains(out, tok[:16]) {
-				t.Errorf("%s shows a card token:\n%s", what, out)
+				t.Errorf("%s shows a card token or id:\n%s", what, out)
 				return
 			}
 		}
@@ -361,18 +369,19 @@ output "cards" {
 	show := tf.run(true, "show", "-no-color")
 	leaks("terraform show", show)
 	for _, pm := range pms {
-		if !strings.Contains(show, pm.ID) {
-			t.Errorf("terraform show does not list card %s, so it cannot show whether tokens leak:\n%s", pm.ID, show)
+		if !strings.Contains(show, pm.MaskedPAN) {
+			t.Errorf("terraform show does not list card %s, so it cannot show whether tokens leak:\n%s", pm.MaskedPAN, show)
 		}
 	}
-	if !strings.Contains(show, "token") || !strings.Contains(show, "(sensitive value)") {
-		t.Errorf("terraform show does not show the token attribute as (sensitive value):\n%s", show)
+	if !regexp.MustCompile(`(?m)^\s*id\s+= \(sensitive value\)`).MatchString(show) ||
+		!regexp.MustCompile(`(?m)^\s*token\s+= \(sensitive value\)`).MatchString(show) {
+		t.Errorf("terraform show does not show the id and token attributes as (sensitive value):\n%s", show)
 	}
 	leaks("terraform output", tf.run(true, "output", "-no-color"))
 	leaks("terraform refresh plan", tf.run(true, "plan", "-input=false", "-no-color", "-refresh-only"))
 
 	// Control: the state holds the tokens, and the search finds them there.
-	if stateJSON := tf.run(true, "show", "-json"); !strings.Contains(stateJSON, tokens[0]) {
+	if stateJSON := tf.run(true, "show", "-json"); !strings.Contains(stateJSON, pms[0].Token) || !strings.Contains(stateJSON, pms[0].ID) {
 		t.Fatalf("the tokens are not in the state either; the checks above prove nothing:\n%s", stateJSON)
 	}
 
