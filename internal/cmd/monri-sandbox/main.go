@@ -2,16 +2,25 @@
 // (package internal/sandbox) as a process, for demos and CI pipelines.
 //
 //	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state file.json]
-//	    [-max-page-size 100] [-deleted-mode 404|deleted-true] [-list-includes-deleted] [-normalize-emails]
-//	    [-latency 0s] [-tolerance 5m] [-token-ttl 15m] [-authenticity-token ...]
-//	    [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
+//	    [-variant NAME[,NAME...]]... [-latency 0s] [-tolerance 5m] [-token-ttl 15m]
+//	    [-authenticity-token ...] [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
+//
+// -variant selects behaviours the real API leaves undocumented (the fields of
+// sandbox.Variants), for example -variant deleted-true,page-cap=20,list-key=id.
+// It can be repeated; items add up, and a later item for the same behaviour
+// wins. -variant help lists the names. The older flags -max-page-size N,
+// -deleted-mode 404|deleted-true, -list-includes-deleted and -normalize-emails
+// are aliases of page-cap=N, deleted-true, list-includes-deleted and
+// normalize-emails.
 //
 // Every flag can also be set with an environment variable MONRI_SANDBOX_<FLAG>
-// (upper case, dashes as underscores, for example MONRI_SANDBOX_ADDR); a flag
-// on the command line wins over the environment.
+// (upper case, dashes as underscores, for example MONRI_SANDBOX_ADDR or
+// MONRI_SANDBOX_VARIANT=deleted-true,page-cap=20); the environment is applied
+// first, so a flag on the command line wins over it.
 //
 // On start it prints the base URL and the credentials to use, as shell
-// assignments, and nothing before them. The merchant key printed is a public
+// assignments, and nothing before them; when a variant is active, one more
+// line "  variants: <spec>" follows them. The merchant key printed is a public
 // test value of the sandbox, not a secret. With -ready-file it also writes
 // the base URL to that file once it is listening (and removes the file on
 // exit). It stops gracefully on SIGINT or SIGTERM.
@@ -53,23 +62,94 @@ func main() {
 
 // config is the parsed command line.
 type config struct {
-	addr                string
-	statePath           string
-	maxPageSize         int
-	deletedMode         sandbox.DeletedMode
-	listIncludesDeleted bool
-	normalizeEmails     bool
-	latency             time.Duration
-	tolerance           time.Duration
-	tokenTTL            time.Duration
-	authenticityToken   string
-	merchantKey         string
-	readyFile           string
-	allowRemote         bool
-	verbose             bool
+	addr      string
+	statePath string
+	// variants is set by -variant and its aliases.
+	variants sandbox.Variants
+	// variantHelp is set by -variant help: list the variants and exit.
+	variantHelp       bool
+	latency           time.Duration
+	tolerance         time.Duration
+	tokenTTL          time.Duration
+	authenticityToken string
+	merchantKey       string
+	readyFile         string
+	allowRemote       bool
+	verbose           bool
 }
 
-// deletedModeFlag parses -deleted-mode.
+// variantFlag parses -variant: comma-separated items applied on top of the
+// variants set so far, or "help".
+type variantFlag struct {
+	v    *sandbox.Variants
+	help *bool
+}
+
+func (f variantFlag) String() string {
+	if f.v == nil {
+		return ""
+	}
+	return f.v.String()
+}
+
+func (f variantFlag) Set(value string) error {
+	if strings.TrimSpace(value) == "help" {
+		*f.help = true
+		return nil
+	}
+	return f.v.Apply(value)
+}
+
+// maxPageSizeFlag parses -max-page-size, an alias of -variant page-cap=N.
+type maxPageSizeFlag struct{ v *sandbox.Variants }
+
+func (f maxPageSizeFlag) String() string {
+	if f.v == nil {
+		return ""
+	}
+	if f.v.MaxPageSize == 0 {
+		return strconv.Itoa(sandbox.DefaultMaxPageSize)
+	}
+	return strconv.Itoa(f.v.MaxPageSize)
+}
+
+func (f maxPageSizeFlag) Set(value string) error {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return errors.New("must be an integer of at least 1")
+	}
+	return f.v.Apply("page-cap=" + strconv.Itoa(n))
+}
+
+// boolField is a boolean flag that sets a field of the variants (the alias
+// flags -list-includes-deleted and -normalize-emails).
+type boolField struct{ p *bool }
+
+func (f boolField) String() string { return strconv.FormatBool(f.p != nil && *f.p) }
+
+func (f boolField) Set(value string) error {
+	b, err := strconv.ParseBool(value)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*f.p = b
+	return nil
+}
+
+func (boolField) IsBoolFlag() bool { return true }
+
+// writeVariantHelp lists the -variant names, from sandbox.VariantDocs.
+func writeVariantHelp(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("Variants of undocumented behaviour (-variant NAME[,NAME...], repeatable; env " + envPrefix + "VARIANT):\n")
+	for _, d := range sandbox.VariantDocs() {
+		fmt.Fprintf(&b, "  %s\n    \t%s (Variants.%s)\n", d.Name, d.Doc, d.Field)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// deletedModeFlag parses -deleted-mode, an alias of -variant deleted-true.
 type deletedModeFlag struct{ m *sandbox.DeletedMode }
 
 func (f deletedModeFlag) String() string {
@@ -97,10 +177,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (loopback only unless -allow-remote; port 0 picks a free port)")
 	fs.StringVar(&c.statePath, "state", "", "JSON file to load at start and save after each change (empty: in memory only)")
-	fs.IntVar(&c.maxPageSize, "max-page-size", sandbox.DefaultMaxPageSize, "largest limit served by list endpoints (larger limits are silently capped)")
-	fs.Var(deletedModeFlag{&c.deletedMode}, "deleted-mode", "retrieve of a deleted customer: 404 or deleted-true (200 with \"deleted\": true)")
-	fs.BoolVar(&c.listIncludesDeleted, "list-includes-deleted", false, "include deleted customers in GET /v2/customers")
-	fs.BoolVar(&c.normalizeEmails, "normalize-emails", false, "store and answer email addresses lower-cased")
+	fs.Var(variantFlag{&c.variants, &c.variantHelp}, "variant", "comma-separated `names` of undocumented-behaviour variants (repeatable; help lists them)")
+	fs.Var(maxPageSizeFlag{&c.variants}, "max-page-size", "alias of -variant page-cap=`N`: largest limit served by list endpoints (larger limits are silently capped)")
+	fs.Var(deletedModeFlag{&c.variants.DeletedMode}, "deleted-mode", "`mode` of a retrieve of a deleted customer: 404 (the default) or deleted-true (200 with \"deleted\": true); -deleted-mode deleted-true is an alias of -variant deleted-true")
+	fs.Var(boolField{&c.variants.ListIncludesDeleted}, "list-includes-deleted", "alias of -variant list-includes-deleted: include deleted customers in GET /v2/customers")
+	fs.Var(boolField{&c.variants.NormalizeEmails}, "normalize-emails", "alias of -variant normalize-emails: store and answer email addresses lower-cased")
 	fs.DurationVar(&c.latency, "latency", 0, "latency added to every API request")
 	fs.DurationVar(&c.tolerance, "tolerance", sandbox.DefaultTimestampTolerance, "accepted clock skew of the Authorization timestamp")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "lifetime of /v2/oauth access tokens")
@@ -126,14 +207,21 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if envErr != nil {
 		return c, envErr
 	}
+	fs.Usage = func() {
+		out := fs.Output()
+		_, _ = fmt.Fprintln(out, "Usage of monri-sandbox:")
+		fs.PrintDefaults()
+		_, _ = fmt.Fprintln(out)
+		_ = writeVariantHelp(out)
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	if c.maxPageSize < 1 {
-		return c, errors.New("-max-page-size must be at least 1")
+	if c.variantHelp {
+		return c, nil
 	}
 	if !c.allowRemote {
 		if err := checkLoopback(c.addr); err != nil {
@@ -163,15 +251,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if c.variantHelp {
+		return writeVariantHelp(stdout)
+	}
 	s, err := sandbox.New(sandbox.Options{
-		AuthenticityToken: c.authenticityToken,
-		MerchantKey:       c.merchantKey,
-		Variants: sandbox.Variants{
-			MaxPageSize:         c.maxPageSize,
-			DeletedMode:         c.deletedMode,
-			ListIncludesDeleted: c.listIncludesDeleted,
-			NormalizeEmails:     c.normalizeEmails,
-		},
+		AuthenticityToken:  c.authenticityToken,
+		MerchantKey:        c.merchantKey,
+		Variants:           c.variants,
 		TimestampTolerance: c.tolerance,
 		Latency:            c.latency,
 		TokenTTL:           c.tokenTTL,
@@ -198,8 +284,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- srv.Serve(ln) }()
 
 	token, key := s.Credentials()
-	if _, err := fmt.Fprintf(stdout, "Monri sandbox listening on %s\n  MONRI_BASE_URL=%s\n  MONRI_AUTHENTICITY_TOKEN=%s\n  MONRI_MERCHANT_KEY=%s\n",
-		baseURL, baseURL, token, key); err != nil {
+	banner := fmt.Sprintf("Monri sandbox listening on %s\n  MONRI_BASE_URL=%s\n  MONRI_AUTHENTICITY_TOKEN=%s\n  MONRI_MERCHANT_KEY=%s\n",
+		baseURL, baseURL, token, key)
+	if spec := s.Variants().String(); spec != "" {
+		// Last, and only when not default: scripts read the lines above.
+		banner += "  variants: " + spec + "\n"
+	}
+	if _, err := io.WriteString(stdout, banner); err != nil {
 		_ = srv.Close()
 		return err
 	}

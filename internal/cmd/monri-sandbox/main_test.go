@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -23,6 +24,25 @@ func envFrom(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// allVariants names every variant, in canonical order.
+const allVariants = "deleted-true,list-includes-deleted,normalize-emails,page-cap=20,limit-above-cap-400,ignore-null-fields," +
+	"bearer-only,unknown-customer-empty-cards,delete-deleted-400,deleted-as-string,timestamps=offset," +
+	"list-key=both,delete-key=uuid,distinct-card-ids"
+
+// wantVariants checks that the parsed variants are spec.
+func wantVariants(spec string) func(t *testing.T, c config) {
+	return func(t *testing.T, c config) {
+		t.Helper()
+		want, err := sandbox.ParseVariants(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.variants != want || c.variants.String() != spec {
+			t.Fatalf("variants %+v (%q), want %+v (%q)", c.variants, c.variants.String(), want, spec)
+		}
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -34,7 +54,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "defaults",
 			check: func(t *testing.T, c config) {
-				if c.addr != "127.0.0.1:8080" || c.maxPageSize != 100 || c.deletedMode != sandbox.DeletedNotFound ||
+				if c.addr != "127.0.0.1:8080" || c.variants != (sandbox.Variants{}) || c.variantHelp ||
 					c.tolerance != 5*time.Minute || c.authenticityToken != sandbox.DefaultAuthenticityToken || c.verbose {
 					t.Fatalf("%+v", c)
 				}
@@ -45,8 +65,8 @@ func TestParseConfig(t *testing.T) {
 			args: []string{"-addr", "[::1]:0", "-state", "s.json", "-max-page-size", "10", "-deleted-mode", "deleted-true",
 				"-list-includes-deleted", "-latency", "50ms", "-tolerance", "1m", "-merchant-key", "k", "-v"},
 			check: func(t *testing.T, c config) {
-				if c.addr != "[::1]:0" || c.statePath != "s.json" || c.maxPageSize != 10 || c.deletedMode != sandbox.DeletedReturnsTrue ||
-					!c.listIncludesDeleted || c.latency != 50*time.Millisecond || c.tolerance != time.Minute || c.merchantKey != "k" || !c.verbose {
+				if c.addr != "[::1]:0" || c.statePath != "s.json" ||
+					c.variants != (sandbox.Variants{MaxPageSize: 10, DeletedMode: sandbox.DeletedReturnsTrue, ListIncludesDeleted: true}) || c.latency != 50*time.Millisecond || c.tolerance != time.Minute || c.merchantKey != "k" || !c.verbose {
 					t.Fatalf("%+v", c)
 				}
 			},
@@ -60,12 +80,73 @@ func TestParseConfig(t *testing.T) {
 				"MONRI_SANDBOX_VERBOSE": "1", "MONRI_SANDBOX_ADDR": "localhost:9999",
 			},
 			check: func(t *testing.T, c config) {
-				if c.maxPageSize != 7 || c.deletedMode != sandbox.DeletedReturnsTrue || !c.listIncludesDeleted ||
+				if c.variants != (sandbox.Variants{MaxPageSize: 7, DeletedMode: sandbox.DeletedReturnsTrue, ListIncludesDeleted: true}) ||
 					c.authenticityToken != "tok" || !c.verbose || c.addr != "localhost:9999" {
 					t.Fatalf("%+v", c)
 				}
 			},
 		},
+		{
+			name:  "variants, repeated",
+			args:  []string{"-variant", "deleted-true,page-cap=20", "-variant", " list-key=id ,timestamps=offset-millis", "-variant", "bearer-only"},
+			check: wantVariants("deleted-true,page-cap=20,bearer-only,timestamps=offset-millis,list-key=id"),
+		},
+		{
+			name:  "a later item for the same field wins",
+			args:  []string{"-variant", "timestamps=offset,delete-key=none", "-variant", "timestamps=utc"},
+			check: wantVariants("delete-key=none"),
+		},
+		{
+			name:  "every variant",
+			args:  []string{"-variant", allVariants},
+			check: wantVariants(allVariants),
+		},
+		{
+			name:  "environment variants, then the command line's",
+			args:  []string{"-variant", "timestamps=utc,page-cap=9"},
+			env:   map[string]string{"MONRI_SANDBOX_VARIANT": "timestamps=offset,bearer-only"},
+			check: wantVariants("page-cap=9,bearer-only"),
+		},
+		{
+			name:  "alias after -variant wins",
+			args:  []string{"-variant", "page-cap=20", "-max-page-size", "30"},
+			check: wantVariants("page-cap=30"),
+		},
+		{
+			name:  "-variant after alias wins",
+			args:  []string{"-max-page-size", "30", "-variant", "page-cap=20", "-deleted-mode", "deleted-true", "-deleted-mode", "404"},
+			check: wantVariants("page-cap=20"),
+		},
+		{
+			name:  "max-page-size 100 is the default",
+			args:  []string{"-max-page-size", "100"},
+			check: wantVariants(""),
+		},
+		{
+			name:  "alias flags set the same fields",
+			args:  []string{"-list-includes-deleted", "-normalize-emails", "-deleted-mode", "deleted-true", "-max-page-size", "5"},
+			check: wantVariants("deleted-true,list-includes-deleted,normalize-emails,page-cap=5"),
+		},
+		{
+			name:  "boolean alias turned off on the command line",
+			args:  []string{"-normalize-emails=false"},
+			env:   map[string]string{"MONRI_SANDBOX_NORMALIZE_EMAILS": "true", "MONRI_SANDBOX_LIST_INCLUDES_DELETED": "1"},
+			check: wantVariants("list-includes-deleted"),
+		},
+		{
+			name: "variant help",
+			args: []string{"-variant", "help"},
+			check: func(t *testing.T, c config) {
+				if !c.variantHelp {
+					t.Fatalf("%+v", c)
+				}
+			},
+		},
+		{name: "unknown variant", args: []string{"-variant", "deleted-true,maybe"}, wantErr: `unknown variant "maybe" (allowed: deleted-true,`},
+		{name: "bad variant value", args: []string{"-variant", "page-cap=0"}, wantErr: `variant "page-cap=0": must be an integer of at least 1`},
+		{name: "switch with a value", args: []string{"-variant", "bearer-only=1"}, wantErr: "takes no value"},
+		{name: "bad env variant", env: map[string]string{"MONRI_SANDBOX_VARIANT": "list-key=none"}, wantErr: "MONRI_SANDBOX_VARIANT"},
+		{name: "bad boolean alias", args: []string{"-normalize-emails=maybe"}, wantErr: "normalize-emails"},
 		{name: "remote refused", args: []string{"-addr", "0.0.0.0:8080"}, wantErr: "-allow-remote"},
 		{name: "all interfaces refused", args: []string{"-addr", ":8080"}, wantErr: "loopback"},
 		{name: "hostname refused", args: []string{"-addr", "example.com:80"}, wantErr: "loopback"},
@@ -110,25 +191,15 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestRun(t *testing.T) {
-	dir := t.TempDir()
-	ready := filepath.Join(dir, "ready")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-state", filepath.Join(dir, "state.json"), "-v"},
-			envFrom(nil), &stdout, &stderr)
-	}()
-
-	var baseURL string
+// waitReady waits for run (reporting on done) to write its ready file and
+// returns the base URL in it.
+func waitReady(t *testing.T, ready string, done <-chan error, stderr *syncBuffer) string {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, err := os.ReadFile(ready) //nolint:gosec // G304: the test's own temp file.
 		if err == nil {
-			baseURL = strings.TrimSpace(string(b))
-			break
+			return strings.TrimSpace(string(b))
 		}
 		select {
 		case err := <-done:
@@ -140,6 +211,20 @@ func TestRun(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	ready := filepath.Join(dir, "ready")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-state", filepath.Join(dir, "state.json"), "-v"},
+			envFrom(nil), &stdout, &stderr)
+	}()
+	baseURL := waitReady(t, ready, done, &stderr)
 
 	wantBanner := "Monri sandbox listening on " + baseURL + "\n" +
 		"  MONRI_BASE_URL=" + baseURL + "\n" +
@@ -210,5 +295,91 @@ func TestRunRefusesRemote(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Fatalf("printed %q", stdout.String())
+	}
+}
+
+// TestRunVariants: the banner's first lines are unchanged and the active
+// variants follow them on a last line; the variants are those served.
+func TestRunVariants(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-variant", "bearer-only,page-cap=5", "-list-includes-deleted"},
+			envFrom(map[string]string{"MONRI_SANDBOX_VARIANT": "timestamps=offset"}), &stdout, &stderr)
+	}()
+	baseURL := waitReady(t, ready, done, &stderr)
+	wantBanner := "Monri sandbox listening on " + baseURL + "\n" +
+		"  MONRI_BASE_URL=" + baseURL + "\n" +
+		"  MONRI_AUTHENTICITY_TOKEN=sandbox-authenticity-token\n" +
+		"  MONRI_MERCHANT_KEY=sandbox-merchant-key\n" +
+		"  variants: list-includes-deleted,page-cap=5,bearer-only,timestamps=offset\n"
+	if got := stdout.String(); got != wantBanner {
+		t.Fatalf("stdout = %q, want %q", got, wantBanner)
+	}
+
+	// bearer-only is served: a signed request is refused with 401.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, baseURL+"/v2/customers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sum := sha512.Sum512([]byte("sandbox-merchant-key" + ts + "sandbox-authenticity-token" + "/v2/customers"))
+	req.Header.Set("Authorization", "WP3-v2.1 sandbox-authenticity-token "+ts+" "+hex.EncodeToString(sum[:]))
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "Bearer") {
+		t.Fatalf("signed request under bearer-only: %d %s", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop on cancel")
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	// -variant help lists every variant on stdout and exits cleanly,
+	// without listening.
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"-variant", "help", "-addr", "0.0.0.0:1"}, envFrom(nil), &stdout, &stderr); err != nil {
+		t.Fatalf("run -variant help: %v", err)
+	}
+	for _, d := range sandbox.VariantDocs() {
+		if !strings.Contains(stdout.String(), "  "+d.Name+"\n") || !strings.Contains(stdout.String(), d.Doc) {
+			t.Errorf("-variant help does not list %s:\n%s", d.Name, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String(), "listening") {
+		t.Fatalf("-variant help started the sandbox:\n%s", stdout.String())
+	}
+
+	// -help prints the flags and the variants (on stderr, as flag does).
+	stdout.Reset()
+	stderr.Reset()
+	if err := run(t.Context(), []string{"-help"}, envFrom(nil), &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run -help: %v", err)
+	}
+	help := stderr.String()
+	for _, want := range []string{"-variant names", "alias of -variant page-cap=N", "alias of -variant list-includes-deleted",
+		"alias of -variant normalize-emails", "alias of -variant deleted-true", "Variants of undocumented behaviour", "distinct-card-ids\n", "(default 100)"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("-help lacks %q:\n%s", want, help)
+		}
+	}
+	if stdout.Len() != 0 {
+		t.Fatalf("-help printed on stdout: %q", stdout.String())
 	}
 }
