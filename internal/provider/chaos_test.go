@@ -18,10 +18,10 @@ import (
 
 // chaosFaults are the faults the chaos test draws from: every transient kind,
 // before and after the sandbox handles the request (a create that succeeds
-// on the server but loses its answer). A plain 500 is left out: by design
-// it is not retried for reads, so it fails a refresh deterministically (the
-// fault tests cover it).
+// on the server but loses its answer), Monri's documented 500 included.
 var chaosFaults = []sandbox.Fault{
+	{Kind: sandbox.FaultStatus, Status: 500},
+	{Kind: sandbox.FaultStatus, Status: 500, AfterHandling: true},
 	{Kind: sandbox.FaultStatus, Status: 502},
 	{Kind: sandbox.FaultHTMLBody, Status: 502},
 	{Kind: sandbox.FaultStatus, Status: 503, RetryAfter: time.Second},

@@ -39,35 +39,58 @@ type accFault struct {
 	name    string
 	fault   sandbox.Fault
 	retried bool
+	// times is how many requests the fault hits when injected (0: one).
+	times int
 }
 
+// accFaults ends with the one fault no request rides out: a 500 on every
+// attempt (see everyAttempt).
 var accFaults = []accFault{
-	{"500", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 500}, false},
-	{"502 HTML", sandbox.Fault{Kind: sandbox.FaultHTMLBody, Status: 502}, true},
-	{"503 Retry-After", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503, RetryAfter: time.Second}, true},
-	{"429 Retry-After", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 429, RetryAfter: time.Second}, true},
-	{"dropped connection", sandbox.Fault{Kind: sandbox.FaultDrop}, true},
-	{"slower than request_timeout", sandbox.Fault{Kind: sandbox.FaultSlow, Delay: slowDelay}, true},
-	{"malformed JSON", sandbox.Fault{Kind: sandbox.FaultMalformedJSON}, true},
+	{"500", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 500}, true, 0},
+	{"502 HTML", sandbox.Fault{Kind: sandbox.FaultHTMLBody, Status: 502}, true, 0},
+	{"503 Retry-After", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503, RetryAfter: time.Second}, true, 0},
+	{"429 Retry-After", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 429, RetryAfter: time.Second}, true, 0},
+	{"dropped connection", sandbox.Fault{Kind: sandbox.FaultDrop}, true, 0},
+	{"slower than request_timeout", sandbox.Fault{Kind: sandbox.FaultSlow, Delay: slowDelay}, true, 0},
+	{"malformed JSON", sandbox.Fault{Kind: sandbox.FaultMalformedJSON}, true, 0},
+	{"500 on every attempt", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 500}, false, 0},
 }
 
 // afterHandling are faults that hit after the sandbox has done the work: the
 // answer is lost.
 var afterHandling = []accFault{
-	{"dropped after handling", sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, true},
-	{"slow after handling", sandbox.Fault{Kind: sandbox.FaultSlow, Delay: slowDelay, AfterHandling: true}, true},
-	{"malformed after handling", sandbox.Fault{Kind: sandbox.FaultMalformedJSON, AfterHandling: true}, true},
-	{"502 HTML after handling", sandbox.Fault{Kind: sandbox.FaultHTMLBody, Status: 502, AfterHandling: true}, true},
-	{"503 after handling", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503, AfterHandling: true}, true},
-	{"500 after handling", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 500, AfterHandling: true}, false},
+	{"dropped after handling", sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, true, 0},
+	{"slow after handling", sandbox.Fault{Kind: sandbox.FaultSlow, Delay: slowDelay, AfterHandling: true}, true, 0},
+	{"malformed after handling", sandbox.Fault{Kind: sandbox.FaultMalformedJSON, AfterHandling: true}, true, 0},
+	{"502 HTML after handling", sandbox.Fault{Kind: sandbox.FaultHTMLBody, Status: 502, AfterHandling: true}, true, 0},
+	{"503 after handling", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 503, AfterHandling: true}, true, 0},
+	{"500 after handling", sandbox.Fault{Kind: sandbox.FaultStatus, Status: 500, AfterHandling: true}, true, 0},
 }
 
 // slowDelay is how long the slow fault holds a request: well past the 1 s
 // request_timeout of faultProviderConfig.
 const slowDelay = 2 * time.Second
 
-// errHTTP500 is the part of every diagnostic for the (not retried) 500.
+// errHTTP500 is the part of every diagnostic for a 500 that retries did not
+// cure.
 const errHTTP500 = `Monri answered HTTP 500`
+
+// attemptsPerRequest is how many attempts faultProviderConfig allows one
+// request (max_retries 10).
+const attemptsPerRequest = 11
+
+// everyAttempt sets the failing faults to hit every attempt of requests
+// requests each. Faults are not tied to a request, so the requests of a step
+// share them; a step of requests×len(faults) requests that all meet them
+// consumes exactly that many (each gives up after attemptsPerRequest), so
+// every one of them fails.
+func everyAttempt(faults []accFault, requests int) []accFault {
+	out := slices.Clone(faults)
+	for i := range out {
+		out[i].times = attemptsPerRequest * requests
+	}
+	return out
+}
 
 // faultProviderConfig is providerConfig with a 1 s request_timeout, so that
 // the slow fault times out quickly, and max_retries 10, so that a request can
@@ -219,8 +242,9 @@ func (fi *faultInjector) inject(route string, faults ...accFault) func() {
 	return func() {
 		fi.settle()
 		for _, f := range faults {
-			fi.s.InjectFault(route, f.fault, 1)
-			fi.injected++
+			n := max(f.times, 1)
+			fi.s.InjectFault(route, f.fault, n)
+			fi.injected += n
 			if f.fault.Kind == sandbox.FaultSlow && !f.fault.AfterHandling && strings.HasPrefix(route, "POST ") {
 				fi.lateWrites = max(fi.lateWrites, f.fault.Delay)
 			}
@@ -263,8 +287,9 @@ func customerBlocks(faults []accFault, body func(f accFault) string) string {
 
 // Each operation's test gives every fault of the table its own customer (or
 // data source instance) and injects the faults together, so that Terraform's
-// parallel walk meets one fault per request; the 500, which is not retried,
-// gets a step of its own that must fail with a clear error.
+// parallel walk meets one fault per request; a 500 on every attempt, which
+// retries cannot cure, gets a step of its own that must fail with a clear
+// error.
 
 func TestAccFaults_customerRead(t *testing.T) {
 	t.Parallel()
@@ -291,9 +316,10 @@ func TestAccFaults_customerRead(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{agreement(s), fi.consumed()},
 			},
 			{
-				PreConfig:   fi.inject(sandbox.RouteGetCustomer, failing...),
+				// Every customer's refresh meets a 500 on every attempt.
+				PreConfig:   fi.inject(sandbox.RouteGetCustomer, everyAttempt(failing, len(accFaults))...),
 				Config:      config,
-				ExpectError: phrases("Unable to Read Monri Customer", errHTTP500, "Please try later", "usually temporary"),
+				ExpectError: phrases("Unable to Read Monri Customer", errHTTP500, "Please try later", "after 11 attempts", "usually temporary"),
 			},
 			{
 				// The failed refresh changed nothing.
@@ -342,8 +368,8 @@ func TestAccFaults_customerUpdate(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: config(v("v1", "v1")), ConfigStateChecks: checks(v("v1", "v1"))},
 			{
-				// Every customer but the 500's changes; each update meets
-				// one transient fault (before or after Monri applied it).
+				// Every customer but the failing fault's changes; each update
+				// meets one transient fault (before or after Monri applied it).
 				PreConfig: fi.inject(sandbox.RouteUpdateCustomer, retried...),
 				Config:    config(v("v2", "v1")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -352,14 +378,14 @@ func TestAccFaults_customerUpdate(t *testing.T) {
 				ConfigStateChecks: checks(v("v2", "v1")),
 			},
 			{
-				// Only the 500's customers change, and their update fails.
-				PreConfig:   fi.inject(sandbox.RouteUpdateCustomer, failing...),
+				// Only the failing fault's customer changes, and its update
+				// meets a 500 on every attempt.
+				PreConfig:   fi.inject(sandbox.RouteUpdateCustomer, everyAttempt(failing, 1)...),
 				Config:      config(v("v2", "v2")),
-				ExpectError: phrases("Unable to Update Monri Customer", errHTTP500, "Please try later"),
+				ExpectError: phrases("Unable to Update Monri Customer", errHTTP500, "Please try later", "after 11 attempts"),
 			},
 			{
-				// The update was applied by Monri (500 after handling) or
-				// not (500): either way the next apply converges.
+				// The next apply converges.
 				PreConfig:         fi.settle,
 				Config:            config(v("v2", "v2")),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -387,11 +413,11 @@ func TestAccFaults_customerDelete(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: config(faults), ConfigStateChecks: []statecheck.StateCheck{agreement(s)}},
 			{
-				// Removing the 500s' customers fails (one was deleted by
-				// Monri before it answered 500 after handling).
-				PreConfig:   fi.inject(sandbox.RouteDeleteCustomer, failing...),
+				// Removing the failing fault's customer fails: a 500 on
+				// every attempt.
+				PreConfig:   fi.inject(sandbox.RouteDeleteCustomer, everyAttempt(failing, 1)...),
 				Config:      config(retried),
-				ExpectError: phrases("Unable to Delete Monri Customer", errHTTP500, "Please try later"),
+				ExpectError: phrases("Unable to Delete Monri Customer", errHTTP500, "Please try later", "after 11 attempts"),
 			},
 			{
 				// Removing them all, each delete meeting one transient fault.
@@ -413,7 +439,9 @@ func TestAccFaults_customerDelete(t *testing.T) {
 // the create and after (the customer is created but the answer is lost).
 func TestAccFaults_customerCreate(t *testing.T) {
 	t.Parallel()
-	faults := append(slices.Clone(accFaults), afterHandling...)
+	// Each transient fault once; a create whose outcome stays unknown is
+	// TestAccCustomerResource_createUnknownOutcomeWithMerchantID.
+	faults, _ := split(append(slices.Clone(accFaults), afterHandling...))
 	var before, after, throttled int
 	for _, f := range faults {
 		switch {
@@ -575,7 +603,7 @@ resource "monri_customer" "test" {
 }
 
 // dataSourceFaults reads a data source with one instance (count) per
-// retried fault, with the faults injected, then with the 500.
+// retried fault, with the faults injected, then with a 500 on every attempt.
 func dataSourceFaults(t *testing.T, s *sandbox.Server, route, dataSource, args, summary string, listed func(addr string) statecheck.StateCheck) {
 	t.Helper()
 	retried, failing := split(accFaults)
@@ -597,9 +625,9 @@ func dataSourceFaults(t *testing.T, s *sandbox.Server, route, dataSource, args, 
 				ConfigStateChecks: append(slices.Clone(checks), fi.consumed()),
 			},
 			{
-				PreConfig:   fi.inject(route, failing...),
+				PreConfig:   fi.inject(route, everyAttempt(failing, len(retried))...),
 				Config:      config,
-				ExpectError: phrases(summary, errHTTP500, "Please try later"),
+				ExpectError: phrases(summary, errHTTP500, "Please try later", "after 11 attempts"),
 			},
 		},
 	})
