@@ -383,3 +383,43 @@ func TestRunHelp(t *testing.T) {
 		t.Fatalf("-help printed on stdout: %q", stdout.String())
 	}
 }
+
+// TestDocsListVariants: the README's and the registry page's variant
+// tables have one row per variant, named and in the order of
+// sandbox.VariantDocs, and their flag tables list -variant and its aliases.
+func TestDocsListVariants(t *testing.T) {
+	for _, path := range []string{"../../../README.md", "../../../templates/index.md.tmpl"} {
+		b, err := os.ReadFile(path) //nolint:gosec // G304: the repository's own files.
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(b)
+		const header = "| `-variant` name | `Variants` field | what the sandbox does | what the provider does |\n|---|---|---|---|\n"
+		_, table, ok := strings.Cut(doc, header)
+		if !ok {
+			t.Errorf("%s has no variants table", path)
+			continue
+		}
+		var rows []string
+		for line := range strings.SplitSeq(table, "\n") {
+			if !strings.HasPrefix(line, "|") {
+				break
+			}
+			name, rest, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "` | `")
+			field, _, _ := strings.Cut(rest, "`")
+			rows = append(rows, strings.ReplaceAll(name, `\|`, "|")+" "+field)
+		}
+		var want []string
+		for _, d := range sandbox.VariantDocs() {
+			want = append(want, d.Name+" "+d.Field)
+		}
+		if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: variant rows\n%s\nwant\n%s", path, strings.Join(rows, "\n"), strings.Join(want, "\n"))
+		}
+		for _, flag := range []string{"-variant", "-max-page-size", "-deleted-mode", "-list-includes-deleted", "-normalize-emails"} {
+			if !strings.Contains(doc, "| `"+flag+"` |") {
+				t.Errorf("%s: the flag table lacks %s", path, flag)
+			}
+		}
+	}
+}
