@@ -350,7 +350,7 @@ resource "monri_customer" "test" {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: customers(""),
+			Config:      customers(""),
 			ExpectError: regexp.MustCompile(`(?s)Unable to Create Monri Customer.*HTTP 401.*authentication\s+=\s+"access_token".*MONRI_AUTHENTICATION=access_token`),
 		}},
 	})
