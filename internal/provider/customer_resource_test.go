@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -483,5 +484,90 @@ resource "monri_customer" "test" {
 	})
 	if _, ok := s.CustomerByMerchantID("lost-1"); !ok {
 		t.Fatal("the test's premise failed: the sandbox did not create the customer")
+	}
+}
+
+// TestAccCustomerResource_merchantCustomerIDChangedInPlace: a new
+// merchant_customer_id is an in-place update of the same customer (the
+// schema promises "Can be changed in place"), not a replacement: the plan is
+// an update, the id stays, the sandbox holds the new value, the new value
+// finds the customer and the old one no longer does.
+func TestAccCustomerResource_merchantCustomerIDChangedInPlace(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	var id string
+	config := func(mcid string) string {
+		return providerConfig(s) + fmt.Sprintf(`
+resource "monri_customer" "test" {
+  merchant_customer_id = %q
+  name                 = "Keeps its id"
+}
+`, mcid)
+	}
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	// foundBy checks which merchant_customer_id finds the resource's customer
+	// on the sandbox, and which finds no live customer at all.
+	foundBy := func(current, old string) statecheck.StateCheck {
+		return checkServerCustomer(s, custAddr, func(c sandbox.Customer) error {
+			if got, ok := s.CustomerByMerchantID(current); !ok || got.UUID != c.UUID {
+				return fmt.Errorf("merchant_customer_id %q finds %q (found: %v), want %s", current, got.UUID, ok, c.UUID)
+			}
+			if got, ok := s.CustomerByMerchantID(old); ok {
+				return fmt.Errorf("the old merchant_customer_id %q still finds customer %s", old, got.UUID)
+			}
+			return nil
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(s, &id),
+		Steps: []resource.TestStep{
+			{
+				Config: config("mcid-before"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					captureCustomerID(&id),
+					sameID.AddStateValue(custAddr, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("merchant_customer_id"), knownvalue.StringExact("mcid-before")),
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{"merchant_customer_id": "mcid-before", "name": "Keeps its id"}, nil)),
+					foundBy("mcid-before", "mcid-after"),
+				},
+			},
+			{
+				Config: config("mcid-after"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(custAddr, tfjsonpath.New("merchant_customer_id"), knownvalue.StringExact("mcid-after")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(custAddr, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("merchant_customer_id"), knownvalue.StringExact("mcid-after")),
+					checkServerCustomer(s, custAddr, wantServer(map[string]string{"merchant_customer_id": "mcid-after", "name": "Keeps its id"}, nil)),
+					foundBy("mcid-after", "mcid-before"),
+				},
+			},
+			{
+				ResourceName:      custAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateId:     "merchant_customer_id:mcid-after",
+			},
+			{
+				Config: config("mcid-after"), ResourceName: custAddr, ImportState: true, ImportStateId: "merchant_customer_id:mcid-before",
+				ExpectError: regexp.MustCompile(`no Monri customer with merchant_customer_id "mcid-before"`),
+			},
+		},
+	})
+	// One customer, updated once and deleted once, at destroy.
+	for route, want := range map[string]int{sandbox.RouteCreateCustomer: 1, sandbox.RouteUpdateCustomer: 1, sandbox.RouteDeleteCustomer: 1} {
+		if n := s.RequestCount(route); n != want {
+			t.Errorf("%d requests to %s, want %d", n, route, want)
+		}
 	}
 }
