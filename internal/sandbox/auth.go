@@ -88,6 +88,9 @@ func checkHeaders(r *http.Request) *apiError {
 func (s *Server) authenticate(r *http.Request, body []byte, scope string, v *Variants) *apiError {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 || values[0] == "" {
+		if v.BearerOnly {
+			return unauthorized("Authorization header is missing: " + errBearerRequired)
+		}
 		return unauthorized("Authorization header is missing")
 	}
 	if len(values) > 1 {

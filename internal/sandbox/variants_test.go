@@ -408,6 +408,7 @@ func TestBearerOnly(t *testing.T) {
 		req := e.request(rt.method, rt.path, rt.body)
 		req.Header.Set("Authorization", "Basic Zm9vOmJhcg==")
 		expectError(t, e.send(req), http.StatusUnauthorized, "Bearer")
+		expectError(t, e.send(e.request(rt.method, rt.path, rt.body)), http.StatusUnauthorized, "missing", "Bearer")
 	}
 	if got := e.s.Customers(); len(got) != 1 || *got[0].Name != "Bearer" {
 		t.Fatalf("refused requests changed the store: %+v", got)
