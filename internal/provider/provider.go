@@ -130,7 +130,7 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "How many times a request that failed with a transient fault (connection error, timeout, " +
-					"an answer cut short or not JSON, HTTP 429, 502, 503 or 504) is retried, with exponential backoff and jitter, " +
+					"an answer cut short or not JSON, HTTP 429, 500, 502, 503 or 504) is retried, with exponential backoff and jitter, " +
 					"honouring `Retry-After`. Also bounds the lookups and re-sends of a create whose outcome is unknown. " +
 					"0 to 10; defaults to 4. Can also be set with `" + EnvMaxRetries + "`.",
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
