@@ -340,7 +340,7 @@ ephemeral "monri_access_token" "test" {
 }
 ` + echo,
 				ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(?s:.*)` +
-					dsPhrase(`Attribute scopes[Value("admin")] value must be one of: ["customers" "payment-methods"], got: "admin"`).String()),
+					dsPhrase(`Attribute scopes[Value("admin")] value must be one of: ["customers" "payment-methods" "payments"], got: "admin"`).String()),
 			},
 			{
 				Config: providerConfig(s) + `
@@ -364,5 +364,46 @@ ephemeral "monri_access_token" "test" {}
 					`(?s:.*)` + dsPhrase(`check authenticity_token and merchant_key`).String()),
 			},
 		},
+	})
+}
+
+// The payments scope, which Monri's PHP SDK requests, is accepted and asked
+// for as configured.
+func TestAccAccessTokenEphemeralResource_paymentsScope(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	rec := startOAuthRecorder(t, s)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: echoFactories(),
+		Steps: []resource.TestStep{{
+			Config: rec.providerConfig(s) + `
+ephemeral "monri_access_token" "test" {
+  scopes = ["customers", "payments"]
+}
+
+provider "echo" {
+  data = ephemeral.monri_access_token.test
+}
+
+resource "echo" "token" {}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.token", tfjsonpath.New("data").AtMapKey("scopes"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("customers"), knownvalue.StringExact("payments")})),
+				dsStateWith(func(*tfjson.State) error {
+					_, scopes := rec.issued()
+					if len(scopes) == 0 {
+						return fmt.Errorf("no token was requested")
+					}
+					for _, sc := range scopes {
+						if !slices.Equal(sc, []string{"customers", "payments"}) {
+							return fmt.Errorf("a token was requested with scopes %q, want [customers payments]", sc)
+						}
+					}
+					return nil
+				}),
+			},
+		}},
 	})
 }
