@@ -28,19 +28,11 @@ import (
 // variantProviderConfig is providerConfig with an authentication setting
 // ("" leaves it unset).
 func variantProviderConfig(s *sandbox.Server, authentication string) string {
-	token, key := s.Credentials()
-	auth := ""
-	if authentication != "" {
-		auth = fmt.Sprintf("  authentication     = %q\n", authentication)
+	if authentication == "" {
+		return providerConfig(s)
 	}
-	return fmt.Sprintf(`
-provider "monri" {
-  base_url           = %q
-  authenticity_token = %q
-  merchant_key       = %q
-  request_timeout    = "5s"
-%s}
-`, s.URL(), token, key, auth)
+	return strings.Replace(providerConfig(s), `request_timeout    = "5s"`,
+		fmt.Sprintf("request_timeout    = \"5s\"\n  authentication     = %q", authentication), 1)
 }
 
 // countingFactories serves the provider like testAccProtoV6ProviderFactories
