@@ -1,0 +1,188 @@
+package monri
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CustomerFilter selects customers; a customer must match every field that is set.
+type CustomerFilter struct {
+	Email                    string            // exact match, case-insensitive ("" = any)
+	Name                     string            // exact match
+	MerchantCustomerIDPrefix string            // prefix match
+	Metadata                 map[string]string // every key present with that value
+	CreatedAfter             time.Time         // zero = any; customers created strictly after it
+	IncludeDeleted           bool              // listings may include deleted customers (an undocumented variant); false drops them
+}
+
+// Validate reports a filter that can never be meant: an empty metadata key.
+func (f CustomerFilter) Validate() error {
+	for k := range f.Metadata {
+		if k == "" {
+			return errors.New("a metadata filter key is empty")
+		}
+	}
+	return nil
+}
+
+// Match reports whether c matches every field of f that is set. A customer
+// whose created_at cannot be parsed does not match a filter with
+// CreatedAfter set (FindCustomers and EachCustomer report it as an error).
+func (f CustomerFilter) Match(c *Customer) bool {
+	ok, err := f.match(c)
+	return ok && err == nil
+}
+
+// selective reports whether f looks at more than the deleted flag: then a
+// page is worth asking for in full however few matches are still missing.
+func (f CustomerFilter) selective() bool {
+	return f.Email != "" || f.Name != "" || f.MerchantCustomerIDPrefix != "" || len(f.Metadata) > 0 || !f.CreatedAfter.IsZero()
+}
+
+func (f CustomerFilter) match(c *Customer) (bool, error) {
+	if c.Deleted && !f.IncludeDeleted {
+		return false, nil
+	}
+	if f.Email != "" && (c.Email == nil || !strings.EqualFold(*c.Email, f.Email)) {
+		return false, nil
+	}
+	if f.Name != "" && (c.Name == nil || *c.Name != f.Name) {
+		return false, nil
+	}
+	if f.MerchantCustomerIDPrefix != "" && (c.MerchantCustomerID == nil || !strings.HasPrefix(*c.MerchantCustomerID, f.MerchantCustomerIDPrefix)) {
+		return false, nil
+	}
+	for k, want := range f.Metadata {
+		if got, ok := c.Metadata[k]; !ok || got != want {
+			return false, nil
+		}
+	}
+	if !f.CreatedAfter.IsZero() {
+		t, err := ParseTimestamp(c.CreatedAt)
+		if err != nil {
+			return false, fmt.Errorf("customer %s: created_at: %w", c.UUID, err)
+		}
+		if !t.After(f.CreatedAfter) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// ParseTimestamp parses a Monri timestamp: RFC 3339 with a zone ("Z" or an
+// offset) and optional fractional seconds, e.g. 2019-02-12T09:22:33Z,
+// 2019-02-12T11:22:33+02:00 or 2019-02-12T11:22:33.675+02:00. Compare the
+// results as instants (time.Time.Before/After/Equal).
+func ParseTimestamp(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("the timestamp is empty")
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp (like 2019-02-12T09:22:33Z)", s)
+	}
+	return t, nil
+}
+
+// FindCustomers lists every customer matching f, newest first, paging as
+// Paginate does (never stopping at a short page, de-duplicated).
+// opts.MaxItems counts matching customers; with CreatedAfter set, paging
+// stops at the first page that reaches a customer created at or before it
+// (the API lists created_at DESC).
+func (c *Client) FindCustomers(ctx context.Context, f CustomerFilter, opts PageOptions) ([]Customer, error) {
+	var out []Customer
+	err := c.EachCustomer(ctx, f, opts, func(cu Customer) bool {
+		out = append(out, cu)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachCustomer is FindCustomers streaming: yield is called per matching
+// customer as pages arrive; returning false stops the listing.
+//
+// Requests: one per page of opts.PageSize (default 100, or the smaller page
+// Monri serves), until an empty page; with CreatedAfter set, the pages up to
+// and including the first one that holds a customer created at or before it
+// (no empty page is then asked for); with MaxItems set, the pages up to the
+// one holding the MaxItems-th match. Without a selective filter (only the
+// deleted flag) each request asks for just the matches still missing.
+func (c *Client) EachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions, yield func(Customer) bool) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	return eachCustomer(ctx, f, opts, c.ListCustomers, yield)
+}
+
+// eachCustomer is EachCustomer over any page source (unit tests give it
+// pages that a sandbox would not serve).
+func eachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions,
+	fetch func(context.Context, ListParams) ([]Customer, error), yield func(Customer) bool,
+) error {
+	size := opts.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	selective := f.selective()
+	seen := map[string]struct{}{}
+	matched, offset := 0, 0
+	for {
+		limit := size
+		if !selective && opts.MaxItems > 0 && opts.MaxItems-matched < limit {
+			limit = opts.MaxItems - matched
+		}
+		page, err := fetch(ctx, ListParams{Limit: limit, Offset: offset})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		fresh := 0
+		reachedOlder := false
+		for i := range page {
+			cu := &page[i]
+			if !f.CreatedAfter.IsZero() {
+				t, err := ParseTimestamp(cu.CreatedAt)
+				if err != nil {
+					return fmt.Errorf("customer %s: created_at cannot be compared with created_after: %w", cu.UUID, err)
+				}
+				if !t.After(f.CreatedAfter) {
+					reachedOlder = true
+				}
+			}
+			if _, dup := seen[cu.UUID]; dup {
+				continue
+			}
+			seen[cu.UUID] = struct{}{}
+			fresh++
+			ok, err := f.match(cu)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			matched++
+			if !yield(*cu) {
+				return nil
+			}
+			if opts.MaxItems > 0 && matched >= opts.MaxItems {
+				return nil
+			}
+		}
+		if reachedOlder {
+			return nil
+		}
+		if fresh == 0 {
+			return fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, len(page))
+		}
+		offset += len(page)
+	}
+}
