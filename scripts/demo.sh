@@ -37,17 +37,13 @@ tf() {
 	"$TERRAFORM" -chdir="$DEMO/examples/demo" "$@"
 }
 
-sandbox_pid=""
+SANDBOX_PID=""
 cleanup() {
 	local rc=$?
-	if [[ -n "$sandbox_pid" ]] && kill -0 "$sandbox_pid" 2>/dev/null; then
-		if [[ -n "$KEEP" && $rc -eq 0 ]]; then
-			return
-		fi
-		kill -TERM "$sandbox_pid" 2>/dev/null || true
-		wait "$sandbox_pid" 2>/dev/null || true
-		echo "Stopped the sandbox (pid $sandbox_pid)."
+	if [[ -n "$KEEP" && $rc -eq 0 ]]; then
+		return
 	fi
+	stop_sandbox
 	if [[ $rc -ne 0 ]]; then
 		echo >&2
 		echo "make demo FAILED (exit $rc) after $((SECONDS - started))s. The sandbox log is $DEMO/sandbox.log." >&2
@@ -57,63 +53,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# sandbox_post PATH JSON: POST to a sandbox-only endpoint with bash's
-# /dev/tcp (no curl needed); prints the response body, fails on non-2xx.
-sandbox_post() {
-	local path="$1" body="$2" hostport host port resp status
-	hostport="${MONRI_BASE_URL#http://}"
-	host="${hostport%:*}"
-	port="${hostport##*:}"
-	exec 3<>"/dev/tcp/$host/$port"
-	LC_ALL=C printf 'POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
-		"$path" "$hostport" "$(LC_ALL=C; echo ${#body})" "$body" >&3
-	resp="$(cat <&3)"
-	exec 3<&- 3>&-
-	status="$(head -n1 <<<"$resp" | cut -d' ' -f2)"
-	if [[ "$status" != 2* ]]; then
-		echo "error: POST $path answered ${status:-nothing}: ${resp##*$'\r\n\r\n'}" >&2
-		return 1
-	fi
-	printf '%s\n' "${resp##*$'\r\n\r\n'}"
-}
-
 step "1/7 Building the provider (v$VERSION) and installing it for offline terraform init"
 "$MAKE" --no-print-directory install VERSION="$VERSION" PLUGIN_DIR="$PLUGIN_DIR"
 
 step "2/7 Starting the Monri sandbox: a local emulator of the Customers API (no credentials, no network)"
 rm -rf "$DEMO"
-mkdir -p "$DEMO/bin"
-go build -o "$DEMO/bin/monri-sandbox" ./internal/cmd/monri-sandbox
-"$DEMO/bin/monri-sandbox" -addr 127.0.0.1:0 -ready-file "$DEMO/sandbox.url" >"$DEMO/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-	[[ -s "$DEMO/sandbox.url" ]] && break
-	if ! kill -0 "$sandbox_pid" 2>/dev/null; then
-		cat "$DEMO/sandbox.log" >&2
-		echo "error: the sandbox exited before it was ready" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ ! -s "$DEMO/sandbox.url" ]]; then
-	echo "error: the sandbox was not ready after 10s; its log:" >&2
-	cat "$DEMO/sandbox.log" >&2
-	exit 1
-fi
-# The sandbox prints the provider's settings as MONRI_*=value lines; its
-# merchant key is a public test value, not a secret.
-while IFS='=' read -r name value; do
-	name="${name//[[:space:]]/}"
-	case "$name" in
-	MONRI_BASE_URL | MONRI_AUTHENTICITY_TOKEN | MONRI_MERCHANT_KEY) export "$name=$value" ;;
-	esac
-done <"$DEMO/sandbox.log"
-if [[ -z "${MONRI_BASE_URL:-}" || -z "${MONRI_AUTHENTICITY_TOKEN:-}" || -z "${MONRI_MERCHANT_KEY:-}" ]]; then
-	echo "error: could not read MONRI_BASE_URL, MONRI_AUTHENTICITY_TOKEN and MONRI_MERCHANT_KEY from the sandbox output:" >&2
-	cat "$DEMO/sandbox.log" >&2
-	exit 1
-fi
-echo "Sandbox pid $sandbox_pid listening on $MONRI_BASE_URL; the provider reads it from these variables:"
+start_sandbox "$DEMO"
+echo "Sandbox pid $SANDBOX_PID listening on $MONRI_BASE_URL; the provider reads it from these variables:"
 echo "  MONRI_BASE_URL=$MONRI_BASE_URL"
 echo "  MONRI_AUTHENTICITY_TOKEN=$MONRI_AUTHENTICITY_TOKEN"
 echo "  MONRI_MERCHANT_KEY=<sandbox test key>"
@@ -154,14 +100,14 @@ tf plan -detailed-exitcode -input=false "${color[@]}" >"$DEMO/plan.log" 2>&1 || 
 tail -n 3 "$DEMO/plan.log"
 
 if [[ -n "$KEEP" ]]; then
-	step "DEMO_KEEP is set: leaving the customers and the sandbox (pid $sandbox_pid) running"
+	step "DEMO_KEEP is set: leaving the customers and the sandbox (pid $SANDBOX_PID) running"
 	cat <<EOF
 Continue with:
   export TF_CLI_CONFIG_FILE=$DEMO/terraformrc MONRI_BASE_URL=$MONRI_BASE_URL \\
     MONRI_AUTHENTICITY_TOKEN=$MONRI_AUTHENTICITY_TOKEN MONRI_MERCHANT_KEY=$MONRI_MERCHANT_KEY
   terraform -chdir=$DEMO/examples/demo plan
 Clean up with:
-  terraform -chdir=$DEMO/examples/demo destroy -auto-approve && kill $sandbox_pid
+  terraform -chdir=$DEMO/examples/demo destroy -auto-approve && kill $SANDBOX_PID
 EOF
 	echo "Demo finished in $((SECONDS - started))s."
 	exit 0
