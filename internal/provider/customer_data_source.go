@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -96,16 +98,28 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 			Optional: true,
 			Computed: true,
 			MarkdownDescription: "The Monri customer UUID to look up, such as `4b281da4-d145-4233-b957-2018cf9aa0fb`. " +
-				"Set exactly one of `id` and `merchant_customer_id`; the other is filled in from the customer found.",
+				"Set exactly one of `id`, `merchant_customer_id` and `email`; the others are filled in from the customer found.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		}
 		attrs["merchant_customer_id"] = schema.StringAttribute{
 			Optional: true,
 			Computed: true,
 			MarkdownDescription: "Your own identifier of the customer to look up (1–100 characters; any characters, including `/`, " +
-				"spaces, `%` and non-ASCII, are sent safely escaped). Set exactly one of `id` and `merchant_customer_id`; " +
-				"the other is filled in from the customer found. Null in the result when looked up by `id` and the customer has none.",
+				"spaces, `%` and non-ASCII, are sent safely escaped). Set exactly one of `id`, `merchant_customer_id` and `email`; " +
+				"the others are filled in from the customer found. Null in the result when the customer has none.",
 			Validators: []validator.String{lengthBetween(1, 100)},
+		}
+		attrs["email"] = schema.StringAttribute{
+			Optional:   true,
+			Computed:   true,
+			CustomType: emailType{},
+			MarkdownDescription: "The email address of the customer to look up, compared case-insensitively (the configured " +
+				"spelling is kept). Set exactly one of `id`, `merchant_customer_id` and `email`. Monri has no lookup by email, " +
+				"so the provider lists every customer (one request per 100 customers, plus one) and keeps those with this " +
+				"address, leaving out customers Monri reports as deleted. None is the not-found error; several is an error " +
+				"that lists each one's `id` and `merchant_customer_id`: look such a customer up by one of those instead. " +
+				"Null in the result when looked up by another key and the customer has none.",
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		}
 	}
 	return attrs
@@ -113,8 +127,10 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 
 func (d *customerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Looks up one Monri customer by its `id` (UUID) or by your `merchant_customer_id`, so that " +
+		MarkdownDescription: "Looks up one Monri customer by its `id` (UUID), by your `merchant_customer_id` or by `email`, so that " +
 			"configurations can refer to customers managed elsewhere without hard-coding UUIDs.\n\n" +
+			"A lookup by `id` or `merchant_customer_id` is one request; a lookup by `email` lists every customer (Monri has " +
+			"no lookup by email) and must find exactly one.\n\n" +
 			"The lookup fails when no customer matches. When Monri still returns a deleted customer, it is found with " +
 			"`deleted = true` and `deleted_at` set (Monri may instead answer \"not found\" for deleted customers).",
 		Attributes: customerDataAttributes(true),
@@ -123,7 +139,7 @@ func (d *customerDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 
 func (d *customerDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{
-		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("merchant_customer_id")),
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("merchant_customer_id"), path.MatchRoot("email")),
 	}
 }
 
@@ -159,22 +175,36 @@ func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadReques
 		value     string
 		attribute path.Path
 	)
-	if !cfg.ID.IsNull() {
+	switch {
+	case !cfg.ID.IsNull():
 		key, value, attribute = "id", cfg.ID.ValueString(), path.Root("id")
 		cust, err = d.client.GetCustomer(ctx, value)
-	} else {
+	case !cfg.Email.IsNull():
+		key, value, attribute = "email", cfg.Email.ValueString(), path.Root("email")
+		cust, err = d.findByEmail(ctx, value, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	default:
 		key, value, attribute = "merchant_customer_id", cfg.MerchantCustomerID.ValueString(), path.Root("merchant_customer_id")
 		cust, err = d.client.GetCustomerByMerchantID(ctx, value)
 	}
 
 	var deleted *monri.DeletedError
+	var notFound string
+	if errors.Is(err, monri.ErrNotFound) {
+		notFound = "Monri answered 404 Not Found"
+		if key == "email" {
+			notFound = "no customer in Monri's listing has this address (compared case-insensitively; deleted customers are left out)"
+		}
+	}
 	switch {
 	case errors.As(err, &deleted):
 		// Monri returned the customer, marked deleted: expose it as such.
 		cust = deleted.Customer
 	case errors.Is(err, monri.ErrNotFound):
-		detail := fmt.Sprintf("There is no Monri customer with %s %q: Monri answered 404 Not Found. Check the value; the customer may "+
-			"have been deleted, or belong to another merchant account or environment than the provider's credentials.", key, value)
+		detail := fmt.Sprintf("There is no Monri customer with %s %q: %s. Check the value; the customer may "+
+			"have been deleted, or belong to another merchant account or environment than the provider's credentials.", key, value, notFound)
 		if key == "id" && !uuidShape.MatchString(value) {
 			detail += " The id is not shaped like a UUID: to look a customer up by your own identifier, set merchant_customer_id instead."
 		}
@@ -188,4 +218,32 @@ func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadReques
 
 	state := customerDataFromAPI(cust)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// findByEmail finds the one live customer with this email (case-insensitive)
+// by listing every customer. None is ErrNotFound; several is an attribute
+// error on email naming each match, and a nil customer.
+func (d *customerDataSource) findByEmail(ctx context.Context, email string, diags *diag.Diagnostics) (*monri.Customer, error) {
+	custs, err := d.client.FindCustomers(ctx, monri.CustomerFilter{Email: email}, monri.PageOptions{})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(custs) == 0:
+		return nil, monri.ErrNotFound
+	case len(custs) == 1:
+		return &custs[0], nil
+	}
+	var b strings.Builder
+	for i := range custs {
+		mid := "none"
+		if m := custs[i].MerchantCustomerID; m != nil {
+			mid = strconv.Quote(*m)
+		}
+		fmt.Fprintf(&b, "\n  - id %q, merchant_customer_id %s", custs[i].UUID, mid)
+	}
+	diags.AddAttributeError(path.Root("email"), "Unable to Read Monri Customer",
+		fmt.Sprintf("%d Monri customers have the email %q (compared case-insensitively), newest first:%s\n"+
+			"The email does not identify one customer: look the customer up by its id or merchant_customer_id instead.",
+			len(custs), email, b.String()))
+	return nil, nil
 }

@@ -303,14 +303,14 @@ data "monri_customer" "x" {
 }
 `,
 				ExpectError: regexp.MustCompile(`Invalid Attribute Combination(?s:.*)` +
-					dsPhrase(`Exactly one of these attributes must be configured: [id,merchant_customer_id]`).String()),
+					dsPhrase(`Exactly one of these attributes must be configured: [id,merchant_customer_id,email]`).String()),
 			},
 			{
 				Config: providerConfig(s) + `
 data "monri_customer" "x" {}
 `,
 				ExpectError: regexp.MustCompile(`Missing Attribute Configuration(?s:.*)` +
-					dsPhrase(`Exactly one of these attributes must be configured: [id,merchant_customer_id]`).String()),
+					dsPhrase(`Exactly one of these attributes must be configured: [id,merchant_customer_id,email]`).String()),
 			},
 			{
 				Config: providerConfig(s) + `
@@ -327,6 +327,24 @@ data "monri_customer" "x" {
 }
 `,
 				ExpectError: dsPhrase(`Attribute id string length must be at least 1`),
+			},
+			{
+				Config: providerConfig(s) + `
+data "monri_customer" "x" {
+  id    = "00000000-0000-4000-8000-000000000000"
+  email = "ana@example.com"
+}
+`,
+				ExpectError: regexp.MustCompile(`Invalid Attribute Combination(?s:.*)` +
+					dsPhrase(`Exactly one of these attributes must be configured: [id,merchant_customer_id,email]`).String()),
+			},
+			{
+				Config: providerConfig(s) + `
+data "monri_customer" "x" {
+  email = ""
+}
+`,
+				ExpectError: dsPhrase(`Attribute email string length must be at least 1`),
 			},
 		},
 	})

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -30,9 +35,47 @@ type customersDataSource struct {
 }
 
 type customersDataSourceModel struct {
-	MaxItems       types.Int64         `tfsdk:"max_items"`
-	IncludeDeleted types.Bool          `tfsdk:"include_deleted"`
-	Customers      []customerDataModel `tfsdk:"customers"`
+	MaxItems                 types.Int64         `tfsdk:"max_items"`
+	IncludeDeleted           types.Bool          `tfsdk:"include_deleted"`
+	Email                    types.String        `tfsdk:"email"`
+	Name                     types.String        `tfsdk:"name"`
+	MerchantCustomerIDPrefix types.String        `tfsdk:"merchant_customer_id_prefix"`
+	Metadata                 types.Map           `tfsdk:"metadata"`
+	CreatedAfter             types.String        `tfsdk:"created_after"`
+	Customers                []customerDataModel `tfsdk:"customers"`
+}
+
+// filter is the listing the configuration asks for. The validators have
+// checked the values at plan time; what they cannot see (a null metadata
+// value, a created_after that was unknown then) is reported here.
+func (m *customersDataSourceModel) filter() (monri.CustomerFilter, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	f := monri.CustomerFilter{
+		Email:                    m.Email.ValueString(),
+		Name:                     m.Name.ValueString(),
+		MerchantCustomerIDPrefix: m.MerchantCustomerIDPrefix.ValueString(),
+		IncludeDeleted:           m.IncludeDeleted.ValueBool(),
+	}
+	if !m.Metadata.IsNull() {
+		f.Metadata = make(map[string]string, len(m.Metadata.Elements()))
+		for k, v := range m.Metadata.Elements() {
+			s, ok := v.(types.String)
+			if !ok || s.IsNull() || s.IsUnknown() {
+				diags.AddAttributeError(path.Root("metadata").AtMapKey(k), "Invalid Metadata Filter",
+					fmt.Sprintf("The metadata filter's value for key %q must be a string; it is null. Give the value the customers must hold, or leave the key out.", k))
+				continue
+			}
+			f.Metadata[k] = s.ValueString()
+		}
+	}
+	if s := m.CreatedAfter.ValueString(); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			diags.AddAttributeError(path.Root("created_after"), "Invalid Timestamp", rfc3339Detail(path.Root("created_after"), s))
+		}
+		f.CreatedAfter = t
+	}
+	return f, diags
 }
 
 func (d *customersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -41,15 +84,25 @@ func (d *customersDataSource) Metadata(_ context.Context, req datasource.Metadat
 
 func (d *customersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Lists the merchant's Monri customers, newest first.\n\n" +
+		MarkdownDescription: "Lists the merchant's Monri customers, newest first, optionally filtered.\n\n" +
 			"The listing pages through `GET /v2/customers` until Monri returns an empty page, so it is complete even when " +
 			"Monri caps the page size; a customer seen twice (one created while paging shifts the pages) is listed once. " +
-			"Every page is one request: for large accounts, set `max_items` to read only the newest customers.",
+			"Every page is one request of up to 100 customers (or the smaller page Monri serves).\n\n" +
+			"The filters (`email`, `name`, `merchant_customer_id_prefix`, `metadata`, `created_after`) are combinable: a " +
+			"customer is listed only when it matches every filter that is set. The provider applies them to Monri's listing, " +
+			"so they work whatever the API offers, and they cost requests as follows (N customers on the account, P the page size):\n\n" +
+			"| Filters | Requests |\n|---|---|\n" +
+			"| none, `email`, `name`, `merchant_customer_id_prefix`, `metadata` | every page: ⌈N/P⌉ + 1 (the last, empty page ends the listing) |\n" +
+			"| `created_after` (with or without the others) | the pages up to the first that reaches a customer created at or before it: " +
+			"⌊K/P⌋ + 1 for K newer customers, whatever N is (Monri lists newest first) |\n" +
+			"| `max_items` (with or without filters) | the pages up to the one holding the `max_items`-th match, at most the above |\n\n" +
+			"For large accounts, prefer `created_after` or `max_items` to a filter that reads every page.",
 		Attributes: map[string]schema.Attribute{
 			"max_items": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: "The largest number of customers to return: the newest `max_items` customers (after " +
-					"`include_deleted` filtering). At least 1. Unset returns every customer.",
+				MarkdownDescription: "The largest number of customers to return: the newest `max_items` customers that match the " +
+					"filters (and `include_deleted`). At least 1. Unset returns every match. Paging stops at the page holding the " +
+					"last one.",
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"include_deleted": schema.BoolAttribute{
@@ -57,6 +110,37 @@ func (d *customersDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				MarkdownDescription: "Whether to list customers Monri reports as deleted (with `deleted = true`). " +
 					"Defaults to `false`: deleted customers are left out whether or not Monri's listing includes them. " +
 					"With `true`, deleted customers appear only if Monri's listing returns them (Monri may leave them out).",
+			},
+			"email": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Only customers whose email is this address, compared case-insensitively " +
+					"(`Ana@Example.com` matches `ana@example.com`). Not empty. Reads every page.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"name": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only customers whose name is exactly this (case-sensitive). Not empty. Reads every page.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"merchant_customer_id_prefix": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Only customers whose `merchant_customer_id` starts with this (case-sensitive), such as " +
+					"`crm-`; customers without one never match. Not empty. Reads every page.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"metadata": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Only customers whose metadata holds every key given here with exactly that value (other " +
+					"keys may be present too). Keys must not be empty; an empty map matches every customer. Reads every page.",
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthAtLeast(1))},
+			},
+			"created_after": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Only customers created strictly after this instant, an RFC 3339 timestamp such as " +
+					"`2024-01-31T00:00:00Z` or `2024-01-31T01:00:00+01:00` (compared as instants, whatever zone Monri writes " +
+					"`created_at` in). Monri lists newest first, so paging stops at the first page that reaches an older customer.",
+				Validators: []validator.String{rfc3339Timestamp()},
 			},
 			"customers": schema.ListNestedAttribute{
 				Computed: true,
@@ -78,11 +162,12 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() || !requireClient(d.client, &resp.Diagnostics) {
 		return
 	}
-	includeDeleted := state.IncludeDeleted.ValueBool()
-	custs, err := monri.PaginateKept(ctx, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())},
-		func(c monri.Customer) string { return c.UUID },
-		func(c monri.Customer) bool { return includeDeleted || !c.Deleted },
-		d.client.ListCustomers)
+	f, diags := state.filter()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	custs, err := d.client.FindCustomers(ctx, f, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to List Monri Customers", fmt.Sprintf("Listing customers failed. %s", errorDetail(err)))
 		return
@@ -96,7 +181,7 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 }
 
 // customersStateValue is the data source's state: the configuration's
-// max_items and include_deleted, and the customers. It is built without
+// arguments (max_items, include_deleted, the filters), and the customers. It is built without
 // tfsdk reflection, which cost about 0.8 ms per customer when listing 10,000
 // (see customer_model_tf.go).
 func customersStateValue(ctx context.Context, stateType tftypes.Type, config tftypes.Value, custs []monri.Customer) (tftypes.Value, error) {
@@ -121,13 +206,42 @@ func customersStateValue(ctx context.Context, stateType tftypes.Type, config tft
 		}
 		elems = append(elems, v)
 	}
-	vals := map[string]tftypes.Value{
-		"max_items":       cfg["max_items"],
-		"include_deleted": cfg["include_deleted"],
-		"customers":       tftypes.NewValue(list, elems),
+	// Every argument as configured, and the customers.
+	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
+	for name := range obj.AttributeTypes {
+		vals[name] = cfg[name]
 	}
+	vals["customers"] = tftypes.NewValue(list, elems)
 	if err := tftypes.ValidateValue(obj, vals); err != nil {
 		return tftypes.Value{}, err
 	}
 	return tftypes.NewValue(obj, vals), nil
+}
+
+// rfc3339TimestampValidator accepts an RFC 3339 timestamp with a zone, such
+// as 2024-01-31T00:00:00Z or 2024-01-31T01:00:00.5+01:00.
+type rfc3339TimestampValidator struct{}
+
+func rfc3339Timestamp() validator.String { return rfc3339TimestampValidator{} }
+
+func (rfc3339TimestampValidator) Description(context.Context) string {
+	return "value must be an RFC 3339 timestamp with a zone, such as 2024-01-31T00:00:00Z or 2024-01-31T01:00:00+01:00"
+}
+
+func (v rfc3339TimestampValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (rfc3339TimestampValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := time.Parse(time.RFC3339, req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Timestamp", rfc3339Detail(req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+func rfc3339Detail(p path.Path, got string) string {
+	return fmt.Sprintf("Attribute %s value must be an RFC 3339 timestamp with a zone, such as \"2024-01-31T00:00:00Z\" or "+
+		"\"2024-01-31T01:00:00+01:00\" (date, \"T\", time, then \"Z\" or an offset); got %q.", p, got)
 }
