@@ -4,6 +4,7 @@
 //	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state file.json]
 //	    [-variant NAME[,NAME...]]... [-latency 0s] [-tolerance 5m] [-token-ttl 15m]
 //	    [-authenticity-token ...] [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
+//	monri-sandbox -version
 //
 // -variant selects behaviours the real API leaves undocumented (the fields of
 // sandbox.Variants), for example -variant deleted-true,page-cap=20,list-key=id.
@@ -24,6 +25,10 @@
 // test value of the sandbox, not a secret. With -ready-file it also writes
 // the base URL to that file once it is listening (and removes the file on
 // exit). It stops gracefully on SIGINT or SIGTERM.
+//
+// -version prints the version and exits: the one stamped at build time
+// (-ldflags "-X main.version=..."; goreleaser and make do it), else the
+// module version of `go install ...@vX.Y.Z`, else "dev".
 package main
 
 import (
@@ -37,6 +42,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +53,24 @@ import (
 )
 
 const envPrefix = "MONRI_SANDBOX_"
+
+// version is stamped at build time with -ldflags "-X main.version=...", by
+// goreleaser and by make; empty otherwise (see versionString).
+var version string
+
+// versionString is what -version prints: the stamped version, else the main
+// module's version from the build information (vX.Y.Z after
+// `go install ...@vX.Y.Z`, "(devel)" for a build inside the repository),
+// else "dev".
+func versionString(stamped string, readBuildInfo func() (*debug.BuildInfo, bool)) string {
+	if stamped != "" {
+		return stamped
+	}
+	if info, ok := readBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "dev"
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -76,6 +100,8 @@ type config struct {
 	readyFile         string
 	allowRemote       bool
 	verbose           bool
+	// showVersion is set by -version: print the version and exit.
+	showVersion bool
 }
 
 // variantFlag parses -variant: comma-separated items applied on top of the
@@ -190,13 +216,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.readyFile, "ready-file", "", "write the base URL to this file once listening")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the sandbox has public test credentials: never expose it)")
 	fs.BoolVar(&c.verbose, "v", false, "log one line per request to stderr")
+	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 
 	// Environment first, so that the command line wins.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if f.Name == "v" {
+		switch f.Name {
+		case "v":
 			name = envPrefix + "VERBOSE"
+		case "version":
+			return // a command, not a setting
 		}
 		if v := getenv(name); v != "" && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
@@ -204,9 +234,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			}
 		}
 	})
-	if envErr != nil {
-		return c, envErr
-	}
 	fs.Usage = func() {
 		out := fs.Output()
 		_, _ = fmt.Fprintln(out, "Usage of monri-sandbox:")
@@ -216,6 +243,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.showVersion {
+		// Whatever else the command line and the environment say.
+		return c, nil
+	}
+	if envErr != nil {
+		return c, envErr
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -249,6 +283,10 @@ func checkLoopback(addr string) error {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := parseConfig(args, getenv, stderr)
 	if err != nil {
+		return err
+	}
+	if c.showVersion {
+		_, err := fmt.Fprintln(stdout, versionString(version, debug.ReadBuildInfo))
 		return err
 	}
 	if c.variantHelp {
