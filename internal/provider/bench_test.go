@@ -54,7 +54,7 @@ func BenchmarkCustomerFromAPI(b *testing.B) {
 // conversion (customer_model_tf.go) with tfsdk's reflection, which it replaces.
 func BenchmarkStateSet(b *testing.B) {
 	ctx := context.Background()
-	m := customerFromAPI(benchCustomer(), benchMetadata())
+	m := customerResourceModel{customerFromAPI(benchCustomer(), benchMetadata()), customerTimeoutsNull()}
 	b.Run("table", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -79,7 +79,7 @@ func BenchmarkStateSet(b *testing.B) {
 func BenchmarkStateGet(b *testing.B) {
 	ctx := context.Background()
 	var st tfsdk.State
-	if d := setCustomerState(ctx, &st, customerFromAPI(benchCustomer(), benchMetadata())); d.HasError() {
+	if d := setCustomerState(ctx, &st, customerResourceModel{customerFromAPI(benchCustomer(), benchMetadata()), customerTimeoutsNull()}); d.HasError() {
 		b.Fatal(d)
 	}
 	st.Schema = CustomerResourceSchema()
@@ -94,7 +94,7 @@ func BenchmarkStateGet(b *testing.B) {
 	b.Run("tfsdk-reflection", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var m customerModel
+			var m customerResourceModel
 			if d := st.Get(ctx, &m); d.HasError() {
 				b.Fatal(d)
 			}

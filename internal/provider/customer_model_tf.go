@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -13,7 +14,7 @@ import (
 )
 
 // The monri_customer resource converts its plan and state to and from
-// customerModel here rather than with tfsdk's Get and Set. Those reflect over
+// customerResourceModel here rather than with tfsdk's Get and Set. Those reflect over
 // the struct on every call (and compile a regular expression for every field
 // name, in terraform-plugin-framework v1.19), which made them a tenth of the
 // provider's CPU time in `make bench`; this is a table walk. The
@@ -49,7 +50,20 @@ func attrOf[T attr.Value](name string, typ attr.Type, field *T) modelAttr {
 	}
 }
 
-// attributes lists every attribute of the monri_customer schema with its field.
+// customerResourceModel is the monri_customer resource's plan and state: the
+// customer and the resource's timeouts block.
+type customerResourceModel struct {
+	customerModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// attributes lists every attribute and block of the monri_customer schema
+// with its field.
+func (m *customerResourceModel) attributes() []modelAttr {
+	return append(m.customerModel.attributes(), attrOf("timeouts", customerTimeoutsType(), &m.Timeouts))
+}
+
+// attributes lists every attribute of a customer with its field.
 func (m *customerModel) attributes() []modelAttr {
 	metadataType := types.MapType{ElemType: types.StringType}
 	return []modelAttr{
@@ -76,8 +90,8 @@ var customerObjectType = sync.OnceValue(func() tftypes.Type {
 
 // customerFromTerraform reads a monri_customer plan or state (req.Plan.Raw,
 // req.State.Raw).
-func customerFromTerraform(ctx context.Context, raw tftypes.Value) (customerModel, diag.Diagnostics) {
-	var m customerModel
+func customerFromTerraform(ctx context.Context, raw tftypes.Value) (customerResourceModel, diag.Diagnostics) {
+	var m customerResourceModel
 	var attrs map[string]tftypes.Value
 	if err := raw.As(&attrs); err != nil {
 		return m, modelBug("reading", err)
@@ -95,7 +109,7 @@ func customerFromTerraform(ctx context.Context, raw tftypes.Value) (customerMode
 }
 
 // terraformValue is the model as a monri_customer object, for resp.State.Raw.
-func (m customerModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
+func (m customerResourceModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
 	v, err := objectValue(ctx, customerObjectType(), m.attributes())
 	if err != nil {
 		return tftypes.Value{}, modelBug("writing", err)
@@ -127,7 +141,7 @@ func (m *customerDataModel) attributes() []modelAttr {
 }
 
 // setCustomerState replaces a monri_customer state with the model.
-func setCustomerState(ctx context.Context, st *tfsdk.State, m customerModel) diag.Diagnostics {
+func setCustomerState(ctx context.Context, st *tfsdk.State, m customerResourceModel) diag.Diagnostics {
 	v, diags := m.terraformValue(ctx)
 	if !diags.HasError() {
 		st.Raw = v

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -36,15 +37,34 @@ func fullCustomerModel() customerModel {
 	}
 }
 
+// fullResourceModel is fullCustomerModel with every timeout set.
+func fullResourceModel() customerResourceModel {
+	t := map[string]attr.Value{}
+	for _, op := range customerTimeoutOps {
+		t[op] = types.StringValue("2m")
+	}
+	return customerResourceModel{fullCustomerModel(), timeouts.Value{Object: types.ObjectValueMust(customerTimeoutsType().AttrTypes, t)}}
+}
+
 // TestCustomerModelAttributes: attributes() names exactly the model's tfsdk
-// fields and the schema's attributes, in both directions.
+// fields and the schema's attributes and blocks, in both directions.
 func TestCustomerModelAttributes(t *testing.T) {
 	var tags []string
-	rt := reflect.TypeFor[customerModel]()
-	for i := range rt.NumField() {
-		tags = append(tags, rt.Field(i).Tag.Get("tfsdk"))
+	var fields []reflect.StructField
+	var walk func(rt reflect.Type)
+	walk = func(rt reflect.Type) {
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			tags = append(tags, f.Tag.Get("tfsdk"))
+			fields = append(fields, f)
+		}
 	}
-	var m customerModel
+	walk(reflect.TypeFor[customerResourceModel]())
+	var m customerResourceModel
 	var names []string
 	for _, a := range m.attributes() {
 		names = append(names, a.name)
@@ -53,20 +73,23 @@ func TestCustomerModelAttributes(t *testing.T) {
 	for name := range CustomerResourceSchema().Attributes {
 		schemaNames = append(schemaNames, name)
 	}
+	for name := range CustomerResourceSchema().Blocks {
+		schemaNames = append(schemaNames, name)
+	}
 	slices.Sort(tags)
 	slices.Sort(names)
 	slices.Sort(schemaNames)
 	if !slices.Equal(tags, names) || !slices.Equal(names, schemaNames) {
 		t.Fatalf("model tags %v\nattributes() %v\nschema %v\nmust name the same attributes", tags, names, schemaNames)
 	}
-	full := reflect.ValueOf(fullCustomerModel())
-	for i := range full.NumField() {
-		v, ok := full.Field(i).Interface().(attr.Value)
+	full := reflect.ValueOf(fullResourceModel())
+	for _, f := range fields {
+		v, ok := full.FieldByName(f.Name).Interface().(attr.Value)
 		if !ok {
-			t.Fatalf("field %s is a %T, not an attr.Value", rt.Field(i).Name, full.Field(i).Interface())
+			t.Fatalf("field %s is not an attr.Value", f.Name)
 		}
 		if v.IsNull() || v.IsUnknown() {
-			t.Errorf("fullCustomerModel leaves %s unset", rt.Field(i).Name)
+			t.Errorf("fullResourceModel leaves %s unset", f.Name)
 		}
 	}
 }
@@ -93,7 +116,18 @@ func TestCustomerModelTerraform(t *testing.T) {
 	mixed := nulls
 	mixed.ID, mixed.Name, mixed.Country = types.StringValue("u"), types.StringValue("N"), types.StringValue("HR")
 
-	for name, m := range map[string]customerModel{"full": fullCustomerModel(), "nulls": nulls, "planned": planned, "unknowns": unknowns, "mixed": mixed} {
+	noTimeouts := customerTimeoutsNull()
+	someTimeouts := timeouts.Value{Object: types.ObjectValueMust(customerTimeoutsType().AttrTypes, map[string]attr.Value{
+		"create": types.StringValue("90s"), "read": types.StringNull(), "update": types.StringNull(), "delete": types.StringValue("1h"),
+	})}
+	unknownTimeouts := timeouts.Value{Object: types.ObjectUnknown(customerTimeoutsType().AttrTypes)}
+	for name, m := range map[string]customerResourceModel{
+		"full":     fullResourceModel(),
+		"nulls":    {nulls, noTimeouts},
+		"planned":  {planned, someTimeouts},
+		"unknowns": {unknowns, unknownTimeouts},
+		"mixed":    {mixed, noTimeouts},
+	} {
 		t.Run(name, func(t *testing.T) {
 			ref := tfsdk.State{Schema: schema}
 			if d := ref.Set(ctx, &m); d.HasError() {
@@ -107,7 +141,7 @@ func TestCustomerModelTerraform(t *testing.T) {
 				t.Fatalf("terraformValue\n%s\ntfsdk Set\n%s", got, ref.Raw)
 			}
 
-			var want customerModel
+			var want customerResourceModel
 			if d := ref.Get(ctx, &want); d.HasError() {
 				t.Fatalf("tfsdk Get: %v", d)
 			}
@@ -134,7 +168,7 @@ func TestCustomerModelTerraform(t *testing.T) {
 // that says it is a provider bug, never a panic.
 func TestCustomerModelTerraformErrors(t *testing.T) {
 	ctx := context.Background()
-	full, d := fullCustomerModel().terraformValue(ctx)
+	full, d := fullResourceModel().terraformValue(ctx)
 	if d.HasError() {
 		t.Fatal(d)
 	}

@@ -22,6 +22,7 @@ var (
 	_ resource.Resource                = &customerResource{}
 	_ resource.ResourceWithConfigure   = &customerResource{}
 	_ resource.ResourceWithImportState = &customerResource{}
+	_ resource.ResourceWithIdentity    = &customerResource{}
 )
 
 // NewCustomerResource returns the monri_customer resource.
@@ -39,6 +40,12 @@ func (r *customerResource) Metadata(_ context.Context, req resource.MetadataRequ
 
 func (r *customerResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = CustomerResourceSchema()
+}
+
+// IdentitySchema declares the resource identity (Terraform 1.12 and later):
+// the customer's uuid.
+func (r *customerResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = CustomerIdentitySchema()
 }
 
 // CustomerResourceSchema is the schema of monri_customer. It is exported so
@@ -96,6 +103,9 @@ func CustomerResourceSchema() schema.Schema {
 				MarkdownDescription: "When the customer was last changed (RFC 3339, as Monri returns it).",
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": customerTimeoutsBlock(),
+		},
 	}
 }
 
@@ -109,7 +119,13 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cust, err := r.client.CreateCustomer(ctx, plan.toFields())
+	op, cancel, diags := startOperation(ctx, plan.Timeouts, "create")
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cust, err := r.client.CreateCustomer(op.ctx, plan.toFields())
 	if err != nil {
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError
@@ -122,6 +138,23 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 			detail += fmt.Sprintf("\n\nTo manage that customer with Terraform, import it:\n\n  terraform import <resource address> %s%s\n\n"+
 				"or use a different merchant_customer_id.\n\n%s", merchantIDImportPrefix, dup.MerchantCustomerID, errorDetail(dup.Err))
 			resp.Diagnostics.AddAttributeError(path.Root("merchant_customer_id"), "Duplicate Monri Customer", detail)
+		case op.timedOut() && errors.As(err, &unknown) && unknown.MerchantCustomerID != "":
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
+				fmt.Sprintf(" The create request's outcome is unknown: the customer may have been created on Monri, and the time ran out "+
+					"before the provider could look it up by merchant_customer_id %q.\n\n"+
+					"Apply again: the provider sends the create again, and if the customer exists, Monri refuses it as a duplicate "+
+					"(no second customer is created) and the error says to import it with\n\n"+
+					"  terraform import <resource address> %s%s\n\n%s",
+					unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, op.next()))
+		case op.timedOut() && errors.As(err, &unknown):
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
+				" The create request's outcome is unknown: the customer may have been created on Monri, and without a "+
+				"merchant_customer_id the provider cannot look it up.\n\n"+
+				"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with "+
+				"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n"+op.next())
+		case op.timedOut():
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
+				" Monri did not create the customer. "+op.lastError(err)+"\n\n"+op.next())
 		case errors.As(err, &unknown) && unknown.MerchantCustomerID != "":
 			resp.Diagnostics.AddError("Unable to Create Monri Customer", fmt.Sprintf(
 				"The create request's outcome is unknown: the customer may have been created on Monri, and looking it up by "+
@@ -141,7 +174,8 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 		}
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, plan.Metadata))...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, plan.Metadata), plan.Timeouts})...)
+	setCustomerIdentity(resp.Identity, cust.UUID)
 }
 
 func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -150,17 +184,61 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cust, err := r.client.GetCustomer(ctx, state.ID.ValueString())
+	uuid := state.ID.ValueString()
+	// The identity is the uuid also when the customer turns out to be gone:
+	// the framework requires one after every read without errors.
+	setCustomerIdentity(resp.Identity, uuid)
+	op, cancel, diags := startOperation(ctx, state.Timeouts, "read")
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cust, err := r.client.GetCustomer(op.ctx, uuid)
 	if errors.Is(err, monri.ErrNotFound) {
+		// created_at is null only in the read that follows an import (the
+		// import sets the id alone), where Terraform itself reports that the
+		// customer does not exist.
+		if !state.CreatedAt.IsNull() {
+			resp.Diagnostics.AddWarning("Monri Customer Deleted Outside Terraform", deletedWarning(uuid, state.MerchantCustomerID, err))
+		}
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
+		if op.timedOut() {
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Read Monri Customer",
+				op.exceeded("Reading customer "+uuid)+" "+op.lastError(err)+"\n\n"+op.next())
+			return
+		}
 		resp.Diagnostics.AddError("Unable to Read Monri Customer",
-			fmt.Sprintf("Reading customer %s failed. %s", state.ID.ValueString(), errorDetail(err)))
+			fmt.Sprintf("Reading customer %s failed. %s", uuid, errorDetail(err)))
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, state.Metadata))...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, state.Metadata), state.Timeouts})...)
+}
+
+// deletedWarning says which customer a refresh found gone, how Monri said
+// so, and what happens next.
+func deletedWarning(uuid string, merchantCustomerID types.String, err error) string {
+	who := fmt.Sprintf("Customer %s", uuid)
+	if !merchantCustomerID.IsNull() {
+		who += fmt.Sprintf(" (merchant_customer_id %q)", merchantCustomerID.ValueString())
+	} else {
+		who += " (no merchant_customer_id)"
+	}
+	how := "Monri answers 404 Not Found for it"
+	var deleted *monri.DeletedError
+	if errors.As(err, &deleted) {
+		how = "Monri answers it with \"deleted\": true"
+		if deleted.Customer.DeletedAt != nil && *deleted.Customer.DeletedAt != "" {
+			how += ", deleted_at " + *deleted.Customer.DeletedAt
+		}
+	}
+	return who + " was deleted outside Terraform: " + how + ". It has been removed from the Terraform state, and " +
+		"while the configuration still declares it, the next apply will create it again as a new customer with a new id " +
+		"(Monri does not restore deleted customers, and cards saved for the old one stay with it). " +
+		"If that is not wanted, remove the resource from the configuration."
 }
 
 func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -171,33 +249,50 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	u := customerUpdate(plan, state)
+	uuid := state.ID.ValueString()
+	setCustomerIdentity(resp.Identity, uuid)
+	op, cancel, diags := startOperation(ctx, plan.Timeouts, "update")
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	u := customerUpdate(plan.customerModel, state.customerModel)
 	var cust *monri.Customer
 	var err error
 	if u.IsEmpty() {
-		// Only the spelling of metadata's emptiness or an email's case changed.
-		cust, err = r.client.GetCustomer(ctx, state.ID.ValueString())
+		// Nothing Monri holds is to change: only the timeouts block, or how
+		// metadata's emptiness is spelled (null or {}), changed. (An email
+		// whose letter case changed is sent: the update compares exact
+		// strings.) The state takes Monri's current values.
+		cust, err = r.client.GetCustomer(op.ctx, uuid)
 	} else {
-		cust, err = r.client.UpdateCustomer(ctx, state.ID.ValueString(), u)
+		cust, err = r.client.UpdateCustomer(op.ctx, uuid, u)
 	}
 	var kept *monri.FieldsKeptError
 	if errors.As(err, &kept) {
 		// Monri applied the update but ignored some of its nulls: the state
 		// holds what Monri holds, and each kept attribute is an error.
-		resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(kept.Customer, plan.Metadata))...)
-		addFieldsKeptErrors(&resp.Diagnostics, state.ID.ValueString(), kept.Fields)
+		resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(kept.Customer, plan.Metadata), plan.Timeouts})...)
+		addFieldsKeptErrors(&resp.Diagnostics, uuid, kept.Fields)
 		return
 	}
 	if err != nil {
-		detail := fmt.Sprintf("Updating customer %s failed. %s", state.ID.ValueString(), errorDetail(err))
-		if errors.Is(err, monri.ErrNotFound) {
+		detail := fmt.Sprintf("Updating customer %s failed. %s", uuid, errorDetail(err))
+		switch {
+		case errors.Is(err, monri.ErrNotFound):
 			detail = fmt.Sprintf("Customer %s no longer exists on Monri (it was deleted outside Terraform). "+
-				"Run terraform apply again: the refresh will notice and plan to create it.", state.ID.ValueString())
+				"Run terraform apply again: the refresh will notice and plan to create it.", uuid)
+		case op.timedOut():
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Update Monri Customer",
+				op.exceeded("Updating customer "+uuid)+" The update may or may not have reached Monri; the next plan compares "+
+					"the configuration with what Monri holds. "+op.lastError(err)+"\n\n"+op.next())
+			return
 		}
 		resp.Diagnostics.AddError("Unable to Update Monri Customer", detail)
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerFromAPI(cust, plan.Metadata))...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, plan.Metadata), plan.Timeouts})...)
 }
 
 // addFieldsKeptErrors reports, one error per attribute, that Monri kept a
@@ -225,14 +320,40 @@ func (r *customerResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.client.DeleteCustomer(ctx, state.ID.ValueString())
-	if err != nil && !errors.Is(err, monri.ErrNotFound) {
+	uuid := state.ID.ValueString()
+	op, cancel, diags := startOperation(ctx, state.Timeouts, "delete")
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteCustomer(op.ctx, uuid)
+	switch {
+	case err == nil || errors.Is(err, monri.ErrNotFound):
+	case op.timedOut():
+		resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Delete Monri Customer",
+			op.exceeded("Deleting customer "+uuid)+" The customer may still exist on Monri, so it stays in the state. "+
+				op.lastError(err)+"\n\n"+op.next())
+	default:
 		resp.Diagnostics.AddError("Unable to Delete Monri Customer",
-			fmt.Sprintf("Deleting customer %s failed. %s", state.ID.ValueString(), errorDetail(err)))
+			fmt.Sprintf("Deleting customer %s failed. %s", uuid, errorDetail(err)))
 	}
 }
 
+// ImportState takes a uuid or merchant_customer_id:<value> as the import ID
+// (terraform import, an import block's id), or an identity (an import
+// block's identity, Terraform 1.12 and later) whose id is a uuid.
 func (r *customerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && req.Identity != nil {
+		uuid, diags := customerIdentityUUID(req.Identity)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), uuid)...)
+		setCustomerIdentity(resp.Identity, uuid)
+		return
+	}
 	id, err := parseImportID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", err.Error()+
@@ -256,4 +377,5 @@ func (r *customerResource) ImportState(ctx context.Context, req resource.ImportS
 		uuid = cust.UUID
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), uuid)...)
+	setCustomerIdentity(resp.Identity, uuid)
 }
