@@ -13,6 +13,7 @@
 #     destroys what its runs created) and says how many the tests created;
 #  5. stops the sandbox.
 #
+# Needs Terraform 1.11 or later (mock_provider with override_during).
 # TFTEST_ARGS adds arguments to every terraform test, for example
 # TFTEST_ARGS='-verbose' or TFTEST_ARGS='-filter=tests/mock.tftest.hcl'.
 # Everything happens under .test-modules/ (removed by `make clean`).
@@ -32,18 +33,18 @@ export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 color=()
 [[ -t 1 ]] || color=(-no-color)
 
-SANDBOX_PID=""
-cleanup() {
-	local rc=$?
-	stop_sandbox
-	if [[ $rc -ne 0 ]]; then
-		echo >&2
-		echo "make test-modules FAILED (exit $rc) after $((SECONDS - started))s." >&2
-		echo "The module copies are under $WORK/examples/modules; the sandbox log is $WORK/sandbox.log." >&2
+# The tests use mock_provider with override_during (Terraform 1.11).
+tf_version="$("$TERRAFORM" version -json 2>/dev/null || true)"
+if [[ "$tf_version" =~ \"terraform_version\":[[:space:]]*\"([0-9]+)\.([0-9]+)\. ]]; then
+	if ((BASH_REMATCH[1] < 1 || (BASH_REMATCH[1] == 1 && BASH_REMATCH[2] < 11))); then
+		echo "error: make test-modules needs Terraform 1.11 or later (terraform test with mock_provider and override_during); $TERRAFORM is ${BASH_REMATCH[1]}.${BASH_REMATCH[2]}." >&2
+		echo "       Install a newer Terraform, or point TF_ACC_TERRAFORM_PATH at one." >&2
+		exit 1
 	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+else
+	echo "error: could not read the version of $TERRAFORM (terraform version -json): $tf_version" >&2
+	exit 1
+fi
 
 # Modules with tests; a module without any is reported, not tested.
 modules=()
@@ -59,6 +60,19 @@ if [[ ${#modules[@]} -eq 0 ]]; then
 	echo "error: no module under examples/modules/ has tests (tests/*.tftest.hcl)" >&2
 	exit 1
 fi
+
+SANDBOX_PID=""
+cleanup() {
+	local rc=$?
+	stop_sandbox
+	if [[ $rc -ne 0 ]]; then
+		echo >&2
+		echo "make test-modules FAILED (exit $rc) after $((SECONDS - started))s." >&2
+		echo "The module copies are under $WORK/examples/modules; the sandbox log is $WORK/sandbox.log." >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 step "Building the provider (v$VERSION) into a private plugin directory"
 rm -rf "$WORK"
@@ -98,7 +112,7 @@ for dir in "${modules[@]}"; do
 		failed+=("$dir")
 		continue
 	fi
-	echo "\$ terraform test ${tftest_args[*]}"
+	echo "\$ terraform test${TFTEST_ARGS:+ $TFTEST_ARGS}"
 	if ! "$TERRAFORM" -chdir="$copy" test "${color[@]}" "${tftest_args[@]}"; then
 		echo "error: terraform test failed in $dir" >&2
 		failed+=("$dir")
