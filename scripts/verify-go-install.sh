@@ -58,9 +58,13 @@ step "go install $pkg@$version"
 export GOBIN="$work/bin"
 export GOMODCACHE="$work/modcache"
 export GOPROXY="file://$work/proxy,file://$modcache/cache/download,$upstream"
+# The version served here is not in the checksum database (GONOSUMDB);
+# everything else is checked as for any user. GOFLAGS is only -modcacherw
+# (so the temporary module cache can be removed), not -mod=mod: the
+# dependencies must resolve from the module's own go.mod and go.sum, as they
+# do for a user's `go install`.
 export GONOSUMDB="$module" GOPRIVATE="" GONOPROXY="" GOWORK=off
-# -modcacherw: the temporary module cache can be removed afterwards.
-export GOFLAGS="-mod=mod -modcacherw"
+export GOFLAGS="-modcacherw"
 echo "GOPROXY=$GOPROXY"
 go install "$pkg@$version"
 

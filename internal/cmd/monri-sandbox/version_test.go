@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +72,19 @@ func TestRunVersion(t *testing.T) {
 	err = run(t.Context(), nil, envFrom(map[string]string{"MONRI_SANDBOX_LATENCY": "soon"}), &stdout, &stderr)
 	if err == nil || err.Error() != `MONRI_SANDBOX_LATENCY="soon": parse error` {
 		t.Fatalf("run with MONRI_SANDBOX_LATENCY=soon: %v", err)
+	}
+}
+
+// TestDocsListVersionFlag: the README's and the registry page's flag
+// tables list -version.
+func TestDocsListVersionFlag(t *testing.T) {
+	for _, path := range []string{"../../../README.md", "../../../templates/index.md.tmpl"} {
+		b, err := os.ReadFile(path) //nolint:gosec // G304: the repository's own files.
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "\n| `-version` | | print the version and exit") {
+			t.Errorf("%s: the flag table lacks -version", path)
+		}
 	}
 }
