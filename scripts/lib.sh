@@ -119,7 +119,10 @@ sandbox_request() {
 	hostport="${MONRI_BASE_URL#http://}"
 	host="${hostport%:*}"
 	port="${hostport##*:}"
-	exec 3<>"/dev/tcp/$host/$port"
+	if ! { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
+		echo "error: $method $path: cannot connect to the sandbox at $MONRI_BASE_URL" >&2
+		return 1
+	fi
 	LC_ALL=C printf '%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
 		"$method" "$path" "$hostport" "$auth" "$(LC_ALL=C; echo ${#body})" "$body" >&3
 	resp="$(cat <&3)"

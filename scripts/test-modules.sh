@@ -117,6 +117,10 @@ for dir in "${modules[@]}"; do
 		echo "error: terraform test failed in $dir" >&2
 		failed+=("$dir")
 	fi
+	if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
+		echo "error: the sandbox stopped during terraform test in $dir (interrupted?); its log: $WORK/sandbox.log" >&2
+		exit 1
+	fi
 	# terraform test destroys what it created, also after a failed run:
 	# anything the listing still shows was left behind.
 	listing="$(monri_get /v2/customers)"
