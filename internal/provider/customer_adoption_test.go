@@ -147,6 +147,23 @@ func TestAccCustomerAdoption_forEach(t *testing.T) {
 				},
 			},
 			{
+				// While the listing drives the resources, a customer that stops
+				// matching the filter is planned for destruction (the guide's
+				// reason to freeze the configuration once adopted).
+				PreConfig: func() {
+					s.EditCustomer(ids[5], func(c *sandbox.Customer) { c.MerchantCustomerID = dsStr("renamed-00006") })
+				},
+				Config:             providerConfig(s) + string(example),
+				ConfigVariables:    vars,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(`monri_customer.adopted["adopt-00006"]`, plancheck.ResourceActionDestroy),
+					},
+				},
+			},
+			{
 				// Removing the configuration destroys the adopted customers (and
 				// leaves an empty state: terraform-plugin-testing's legacy state
 				// shim, used before its own destroy, cannot read string for_each
@@ -228,4 +245,53 @@ import {
 	if !strings.Contains(out, "No changes.") {
 		t.Fatalf("the plan after apply is not empty:\n%s\ngenerated.tf:\n%s", out, gen)
 	}
+}
+
+// The guide's freeze: after the adoption, the listing's values are written
+// to adopted.auto.tfvars.json from the adoption's output, the configuration
+// is replaced by frozen/main.tf, and the plan is empty (same addresses, no
+// import blocks, no listing).
+func TestAccCustomerAdoption_freeze(t *testing.T) {
+	tf := newTFCLI(t)
+	adopt, err := os.ReadFile(filepath.Clean(adoptionExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, err := os.ReadFile(filepath.Join(filepath.Dir(adoptionExample), "frozen", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startSandbox(t, sandbox.Options{})
+	ids := s.SeedCustomers(3, "crm")
+	s.EditCustomer(ids[0], func(c *sandbox.Customer) {
+		c.Email = dsStr("Ana.Kovac@Example.COM")
+		c.Metadata = map[string]string{"tier": "gold"}
+	})
+	s.EditCustomer(ids[1], func(c *sandbox.Customer) { c.Email, c.Name, c.City, c.Country = nil, nil, nil, nil })
+
+	tf.writeConfig(providerConfig(s) + string(adopt))
+	tf.run(true, "init", "-input=false", "-no-color")
+	out := tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve")
+	if !strings.Contains(out, "Resources: 3 imported, 0 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("adoption apply:\n%s", out)
+	}
+	vals := tf.run(true, "output", "-json", "adopted")
+	tfvars := `{"adopted_customers": ` + vals + `}`
+	if err := os.WriteFile(filepath.Join(tf.dir, "adopted.auto.tfvars.json"), []byte(tfvars), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf.writeConfig(providerConfig(s) + string(frozen))
+	s.ResetCounters()
+	out = tf.run(true, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if !strings.Contains(out, "No changes.") {
+		t.Fatalf("the frozen configuration plans changes:\n%s\nadopted.auto.tfvars.json:\n%s", out, tfvars)
+	}
+	// The frozen plan refreshes the three customers and lists nothing.
+	if n := s.RequestCount(sandbox.RouteListCustomers); n != 0 {
+		t.Errorf("the frozen plan listed customers: %v", s.RequestCounts())
+	}
+	if n := s.RequestCount(sandbox.RouteGetCustomer); n != 3 {
+		t.Errorf("the frozen plan read %d customers, want 3: %v", n, s.RequestCounts())
+	}
+	tf.run(true, "destroy", "-input=false", "-no-color", "-auto-approve")
 }

@@ -114,7 +114,7 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 			Computed:   true,
 			CustomType: emailType{},
 			MarkdownDescription: "The email address of the customer to look up, compared case-insensitively (the configured " +
-				"spelling is kept). Set exactly one of `id`, `merchant_customer_id` and `email`. Monri has no lookup by email, " +
+				"spelling is kept). Set exactly one of `id`, `merchant_customer_id` and `email`. Monri documents no lookup by email, " +
 				"so the provider lists every customer (one request per 100 customers, plus one) and keeps those with this " +
 				"address, leaving out customers Monri reports as deleted. None is the not-found error; several is an error " +
 				"that lists each one's `id` and `merchant_customer_id`: look such a customer up by one of those instead. " +
@@ -129,10 +129,11 @@ func (d *customerDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up one Monri customer by its `id` (UUID), by your `merchant_customer_id` or by `email`, so that " +
 			"configurations can refer to customers managed elsewhere without hard-coding UUIDs.\n\n" +
-			"A lookup by `id` or `merchant_customer_id` is one request; a lookup by `email` lists every customer (Monri has " +
+			"A lookup by `id` or `merchant_customer_id` is one request; a lookup by `email` lists every customer (Monri documents " +
 			"no lookup by email) and must find exactly one.\n\n" +
-			"The lookup fails when no customer matches. When Monri still returns a deleted customer, it is found with " +
-			"`deleted = true` and `deleted_at` set (Monri may instead answer \"not found\" for deleted customers).",
+			"The lookup fails when no customer matches. When Monri still returns a deleted customer by `id` or " +
+			"`merchant_customer_id`, it is found with `deleted = true` and `deleted_at` set (Monri may instead answer " +
+			"\"not found\" for deleted customers); a lookup by `email` leaves deleted customers out.",
 		Attributes: customerDataAttributes(true),
 	}
 }

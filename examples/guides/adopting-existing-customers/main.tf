@@ -6,8 +6,8 @@
 #
 # The resources take their values from the listing, so the configuration
 # agrees with Monri whatever it holds (letter case of emails, customers
-# without metadata). Once adopted, freeze the configuration: see the guide
-# "Adopting Existing Customers".
+# without metadata). Once adopted, freeze the configuration (frozen/main.tf
+# and the guide "Adopting Existing Customers").
 
 variable "merchant_customer_id_prefix" {
   description = "Adopt the customers whose merchant_customer_id starts with this."
@@ -49,4 +49,24 @@ resource "monri_customer" "adopted" {
 output "adopted_ids" {
   description = "The adopted customers' Monri UUIDs, by merchant_customer_id."
   value       = { for k, c in monri_customer.adopted : k => c.id }
+}
+
+# The adopted customers' arguments, to freeze the configuration once they
+# are adopted (frozen/main.tf reads them as var.adopted_customers).
+output "adopted" {
+  description = "The adopted customers' arguments, by merchant_customer_id."
+  value = {
+    for k, c in monri_customer.adopted : k => {
+      merchant_customer_id = c.merchant_customer_id
+      description          = c.description
+      email                = c.email
+      name                 = c.name
+      phone                = c.phone
+      metadata             = c.metadata
+      zip_code             = c.zip_code
+      city                 = c.city
+      address              = c.address
+      country              = c.country
+    }
+  }
 }
