@@ -74,9 +74,11 @@ func PaginateKept[T any](ctx context.Context, opts PageOptions, key func(T) stri
 	}
 }
 
-// ListAllCustomers lists every customer, newest first, paging as Paginate does.
+// ListAllCustomers lists every customer Monri's listing returns (deleted
+// ones too, when it includes them), newest first: FindCustomers without a
+// filter.
 func (c *Client) ListAllCustomers(ctx context.Context, opts PageOptions) ([]Customer, error) {
-	return Paginate(ctx, opts, func(cu Customer) string { return cu.UUID }, c.ListCustomers)
+	return c.FindCustomers(ctx, CustomerFilter{IncludeDeleted: true}, opts)
 }
 
 // ListAllPaymentMethods lists every saved card of a customer, paging as
