@@ -18,6 +18,7 @@ package protoserver
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -68,9 +69,10 @@ func QuietUnrequestedLogs() {
 // Detach wraps a provider server so that the per-resource RPCs (validate,
 // upgrade, read, plan, apply, import, data source reads and ephemeral
 // resources) run with a context that forgets its parent once the RPC returns.
-// Only the methods of tfprotov6.ProviderServer are served: optional
-// interfaces (list resources, actions, state stores) are not, as this
-// provider has none.
+// Besides the methods of tfprotov6.ProviderServer, the list resource RPCs
+// (terraform query) are served, with the RPC's own context: Terraform reads
+// a listing's results after ListResource returns. Other optional interfaces
+// (actions, state stores) are not, as this provider has none.
 func Detach(s tfprotov6.ProviderServer) tfprotov6.ProviderServer {
 	return detached{s}
 }
@@ -150,4 +152,30 @@ func (s detached) ValidateEphemeralResourceConfig(ctx context.Context, r *tfprot
 
 func (s detached) OpenEphemeralResource(ctx context.Context, r *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
 	return call(ctx, r, s.ProviderServer.OpenEphemeralResource)
+}
+
+var _ tfprotov6.ListResourceServer = detached{}
+
+func (s detached) listResourceServer() (tfprotov6.ListResourceServer, error) {
+	ls, ok := s.ProviderServer.(tfprotov6.ListResourceServer)
+	if !ok {
+		return nil, errors.New("this provider server has no list resources")
+	}
+	return ls, nil
+}
+
+func (s detached) ValidateListResourceConfig(ctx context.Context, r *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	ls, err := s.listResourceServer()
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx, r, ls.ValidateListResourceConfig)
+}
+
+func (s detached) ListResource(ctx context.Context, r *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	ls, err := s.listResourceServer()
+	if err != nil {
+		return nil, err
+	}
+	return ls.ListResource(ctx, r)
 }

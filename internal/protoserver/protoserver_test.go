@@ -102,3 +102,46 @@ func unset(t *testing.T, k string) {
 		t.Fatal(err)
 	}
 }
+
+// lister is a provider server with a list resource whose results are read
+// after ListResource returns.
+type lister struct {
+	tfprotov6.ProviderServer
+}
+
+func (lister) ValidateListResourceConfig(context.Context, *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	return &tfprotov6.ValidateListResourceConfigResponse{}, nil
+}
+
+func (lister) ListResource(ctx context.Context, _ *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	return &tfprotov6.ListResourceServerStream{Results: func(push func(tfprotov6.ListResourceResult) bool) {
+		push(tfprotov6.ListResourceResult{DisplayName: ctx.Value(ctxKey{}).(string)}) //nolint:forcetypeassert // The test sets it.
+	}}, nil
+}
+
+// TestDetachServesListResources: the list resource RPCs reach a server that
+// has them, and the results stream still sees the RPC's context; a server
+// without them answers with an error.
+func TestDetachServesListResources(t *testing.T) {
+	s, ok := Detach(lister{}).(tfprotov6.ListResourceServer)
+	if !ok {
+		t.Fatal("Detach does not serve list resources")
+	}
+	ctx := context.WithValue(context.Background(), ctxKey{}, "v")
+	if _, err := s.ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := s.ListResource(ctx, &tfprotov6.ListResourceRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range stream.Results {
+		if r.DisplayName != "v" {
+			t.Fatalf("result %q, want the context's value", r.DisplayName)
+		}
+	}
+	without, _ := Detach(&recorder{}).(tfprotov6.ListResourceServer)
+	if _, err := without.ListResource(ctx, &tfprotov6.ListResourceRequest{}); err == nil {
+		t.Fatal("a server without list resources: no error")
+	}
+}

@@ -155,7 +155,8 @@ func (o *operation) exceeded(what string) string {
 // fired.
 func (o *operation) lastError(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return "The time ran out while waiting for Monri's answer."
+		return "The time ran out while the provider was waiting for Monri: for an answer, or to retry an attempt that failed " +
+			"(TF_LOG_PROVIDER=DEBUG shows each attempt and its HTTP status)."
 	}
 	return "The last attempt before the time ran out: " + errorDetail(err)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -42,6 +43,7 @@ const (
 var (
 	_ provider.Provider                       = &monriProvider{}
 	_ provider.ProviderWithEphemeralResources = &monriProvider{}
+	_ provider.ProviderWithListResources      = &monriProvider{}
 )
 
 // New returns the provider factory for a version string.
@@ -206,6 +208,7 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 }
 
 // resolveConfig merges the provider block with the environment (the block
@@ -296,6 +299,12 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 func (p *monriProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewCustomerResource,
+	}
+}
+
+func (p *monriProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewCustomerListResource,
 	}
 }
 
