@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox/store"
 )
 
 // DeletedMode selects how the sandbox answers a retrieve of a soft-deleted
@@ -74,9 +76,11 @@ type Options struct {
 	// TokenTTL is the lifetime of access tokens issued by /v2/oauth.
 	// Default 900s.
 	TokenTTL time.Duration
-	// StatePath, if set, is loaded by New (a missing file is an empty store)
-	// and rewritten atomically after each mutation (customers and payment
-	// methods; access tokens are not persisted).
+	// StatePath, if set, is a bbolt database file (created if missing)
+	// that keeps customers, payment methods and their counters: every
+	// change is committed to it before it is answered, so it survives a
+	// crash. Access tokens, counters of requests and faults are not kept.
+	// Unset, the store is in memory only.
 	StatePath string
 	// Now is the clock (default time.Now). Tests inject a fake one to
 	// control timestamps, the signature window and token expiry.
@@ -134,10 +138,7 @@ type Server struct {
 	tokensMu sync.Mutex
 	tokens   map[string]accessToken
 
-	st store
-
-	saveMu   sync.Mutex
-	savedGen uint64
+	st store.Store
 
 	sandboxMux *http.ServeMux
 
@@ -199,7 +200,6 @@ func New(opts Options) (*Server, error) {
 		addr:        opts.Addr,
 		counters:    make(map[string]*atomic.Int64),
 		tokens:      make(map[string]accessToken),
-		st:          newStore(),
 		done:        make(chan struct{}),
 	}
 	s.latency.Store(int64(opts.Latency))
@@ -210,11 +210,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s.inflight.init()
 	s.sandboxMux = s.newSandboxMux()
-	if s.statePath != "" {
-		if err := s.load(); err != nil {
-			return nil, err
-		}
+	st, err := openStore(s.statePath)
+	if err != nil {
+		return nil, err
 	}
+	s.st = st
 	return s, nil
 }
 
@@ -256,7 +256,8 @@ func (s *Server) URL() string {
 
 // Close stops the listener started by Start (closing open connections),
 // waits for in-flight handlers to finish (sleeps for latency and slow faults
-// are cut short) and makes later requests answer 503. It is idempotent.
+// are cut short), makes later requests answer 503 and closes the store
+// (its customers can still be read; changes fail). It is idempotent.
 func (s *Server) Close() error {
 	s.lifeMu.Lock()
 	if s.closed {
@@ -274,7 +275,7 @@ func (s *Server) Close() error {
 		<-serveDone
 	}
 	s.inflight.closeAndWait(closeWaitForHandlers)
-	return err
+	return errors.Join(err, s.st.Close())
 }
 
 // Credentials returns the authenticity token and merchant key the sandbox

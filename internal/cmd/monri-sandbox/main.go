@@ -1,7 +1,7 @@
 // Command monri-sandbox runs the local emulator of the Monri Customers API
 // (package internal/sandbox) as a process, for demos and CI pipelines.
 //
-//	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state file.json]
+//	go run ./internal/cmd/monri-sandbox [-addr 127.0.0.1:8080] [-state sandbox.db] [-import dump.json]
 //	    [-variant NAME[,NAME...]]... [-latency 0s] [-tolerance 5m] [-token-ttl 15m]
 //	    [-authenticity-token ...] [-merchant-key ...] [-ready-file path] [-allow-remote] [-v]
 //	monri-sandbox -version
@@ -13,6 +13,12 @@
 // -deleted-mode 404|deleted-true, -list-includes-deleted and -normalize-emails
 // are aliases of page-cap=N, deleted-true, list-includes-deleted and
 // normalize-emails.
+//
+// -state keeps the customers and cards in a bbolt database file, every change
+// committed to it before it is answered, so a restart (or kill -9) loses
+// nothing acknowledged; without it they live in memory. GET /sandbox/export
+// writes the whole store as JSON, and -import loads such a file (or the JSON
+// -state file of an earlier version) into the empty store at start.
 //
 // Every flag can also be set with an environment variable MONRI_SANDBOX_<FLAG>
 // (upper case, dashes as underscores, for example MONRI_SANDBOX_ADDR or
@@ -86,8 +92,9 @@ func main() {
 
 // config is the parsed command line.
 type config struct {
-	addr      string
-	statePath string
+	addr       string
+	statePath  string
+	importPath string
 	// variants is set by -variant and its aliases.
 	variants sandbox.Variants
 	// variantHelp is set by -variant help: list the variants and exit.
@@ -202,7 +209,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("monri-sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (loopback only unless -allow-remote; port 0 picks a free port)")
-	fs.StringVar(&c.statePath, "state", "", "JSON file to load at start and save after each change (empty: in memory only)")
+	fs.StringVar(&c.statePath, "state", "", "bbolt database `file` keeping customers and cards, each change committed before it is answered (created if missing; empty: in memory only)")
+	fs.StringVar(&c.importPath, "import", "", "load this JSON `file` (a GET /sandbox/export, or an earlier version's -state file) into the empty store at start")
 	fs.Var(variantFlag{&c.variants, &c.variantHelp}, "variant", "comma-separated `names` of undocumented-behaviour variants (repeatable; help lists them)")
 	fs.Var(maxPageSizeFlag{&c.variants}, "max-page-size", "alias of -variant page-cap=`N`: largest limit served by list endpoints (larger limits are silently capped)")
 	fs.Var(deletedModeFlag{&c.variants.DeletedMode}, "deleted-mode", "`mode` of a retrieve of a deleted customer: 404 (the default) or deleted-true (200 with \"deleted\": true); -deleted-mode deleted-true is an alias of -variant deleted-true")
@@ -305,6 +313,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer func() { _ = s.Close() }()
+	if c.importPath != "" {
+		if err := importFile(s, c.importPath); err != nil {
+			return err
+		}
+	}
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.addr)
@@ -350,6 +363,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
+	}
+	return nil
+}
+
+// importFile loads a JSON export into the sandbox's empty store.
+func importFile(s *sandbox.Server, path string) error {
+	f, err := os.Open(path) //nolint:gosec // G304: the operator's own -import path.
+	if err != nil {
+		return fmt.Errorf("-import: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	if err := s.Import(f); err != nil {
+		return fmt.Errorf("-import %s: %w", path, err)
 	}
 	return nil
 }

@@ -221,7 +221,7 @@ func TestRun(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-state", filepath.Join(dir, "state.json"), "-v"},
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-state", filepath.Join(dir, "state.db"), "-v"},
 			envFrom(nil), &stdout, &stderr)
 	}()
 	baseURL := waitReady(t, ready, done, &stderr)
@@ -281,7 +281,7 @@ func TestRun(t *testing.T) {
 	if strings.Contains(logs, "WP3") || strings.Contains(logs, "sandbox-merchant-key") {
 		t.Fatalf("request log leaks credentials:\n%s", logs)
 	}
-	state, err := os.ReadFile(filepath.Join(dir, "state.json")) //nolint:gosec // G304: the test's own temp file.
+	state, err := os.ReadFile(filepath.Join(dir, "state.db")) //nolint:gosec // G304: the test's own temp file.
 	if err != nil || !strings.Contains(string(state), "From CLI") {
 		t.Fatalf("state not saved: %v %s", err, state)
 	}

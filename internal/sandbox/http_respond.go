@@ -11,31 +11,6 @@ import (
 	"strings"
 )
 
-// apiError is an error answer: {"status":"invalid-request"|"error","message":...}.
-type apiError struct {
-	httpStatus int
-	status     string
-	message    string
-}
-
-func invalidRequest(httpStatus int, msg string) *apiError {
-	return &apiError{httpStatus: httpStatus, status: "invalid-request", message: msg}
-}
-
-func unauthorized(msg string) *apiError { return invalidRequest(http.StatusUnauthorized, msg) }
-
-func notFound(msg string) *apiError { return invalidRequest(http.StatusNotFound, msg) }
-
-func serverError(msg string) *apiError {
-	return &apiError{httpStatus: http.StatusInternalServerError, status: "error", message: msg}
-}
-
-var (
-	errCustomerNotFound = notFound("Customer not found")
-	// errAlreadyDeleted answers a second delete with delete-deleted-400.
-	errAlreadyDeleted = invalidRequest(http.StatusBadRequest, "Customer is already deleted")
-)
-
 func writeAPIError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.httpStatus, map[string]string{"status": e.status, "message": e.message})
 }

@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -39,6 +41,7 @@ func (s *Server) newSandboxMux() *http.ServeMux {
 	mux.HandleFunc("POST /sandbox/customers/{uuid}/payment-methods", s.sandboxAttachCard)
 	mux.HandleFunc("POST /sandbox/customers/{uuid}/delete", s.sandboxDelete)
 	mux.HandleFunc("GET /sandbox/stats", s.sandboxStats)
+	mux.HandleFunc("GET /sandbox/export", s.sandboxExport)
 	mux.HandleFunc("POST /sandbox/reset-counters", s.sandboxResetCounters)
 	mux.HandleFunc("POST /sandbox/faults", s.sandboxFaults)
 	mux.HandleFunc("POST /sandbox/faults/clear", s.sandboxClearFaults)
@@ -110,6 +113,20 @@ func (s *Server) sandboxStats(w http.ResponseWriter, _ *http.Request) {
 		"total":           s.TotalRequests(),
 		"faults_injected": s.FaultsInjected(),
 	})
+}
+
+// sandboxExport implements GET /sandbox/export: the whole store as JSON
+// (Server.Export), which monri-sandbox -import loads.
+func (s *Server) sandboxExport(w http.ResponseWriter, _ *http.Request) {
+	var buf bytes.Buffer
+	if err := s.Export(&buf); err != nil {
+		writeAPIError(w, serverError("sandbox could not export its store: "+err.Error()))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = buf.WriteTo(w)
 }
 
 func (s *Server) sandboxResetCounters(w http.ResponseWriter, _ *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox/store"
 )
 
 // DefaultPAN is the card number AttachCard uses when Card.PAN is empty.
@@ -50,7 +52,7 @@ func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) 
 		return PaymentMethod{}, fmt.Errorf("%w: expiration year %d", ErrInvalidCard, year)
 	}
 	// The first instant of the month after expiry; the card is valid until
-	// just before it.
+	// just before it (withExpired computes the same from the date).
 	expiresAt := time.Date(year, month+1, 1, 0, 0, 0, 0, time.UTC)
 	lastDay := expiresAt.AddDate(0, 0, -1)
 
@@ -75,28 +77,49 @@ func (s *Server) AttachCard(customerUUID string, c Card) (PaymentMethod, error) 
 		Token:          token,
 	}
 
-	s.st.mu.Lock()
-	rec, ok := s.st.byUUID[customerUUID]
-	if !ok || rec.c.Deleted {
-		s.st.mu.Unlock()
-		return PaymentMethod{}, fmt.Errorf("%w: %s", ErrCustomerNotFound, customerUUID)
-	}
-	s.st.pmSeq++
-	pr := &pmRec{pm: pm, seq: s.st.pmSeq, expiresAt: expiresAt}
-	rec.pms = insertSorted(rec.pms, pr, lessPM)
-	s.st.gen++
-	s.st.mu.Unlock()
-
-	if err := s.persist(); err != nil {
+	err := s.st.Update(func(w store.Writer) error {
+		if c, ok := w.Customer(customerUUID); !ok || c.Deleted {
+			return fmt.Errorf("%w: %s", ErrCustomerNotFound, customerUUID)
+		}
+		return w.AddPaymentMethod(pm)
+	})
+	if err != nil {
 		return PaymentMethod{}, err
 	}
-	return withExpired(pr, s.preciseNow()), nil
+	return withExpired(pm, s.preciseNow()), nil
 }
 
-// withExpired returns the payment method with Expired computed at now.
-func withExpired(pr *pmRec, now time.Time) PaymentMethod {
-	pm := pr.pm
-	pm.Expired = !now.Before(pr.expiresAt)
+// listPaymentMethods implements GET /v2/customers/{uuid}/payment-methods:
+// newest first, paged by limit and offset.
+func (s *Server) listPaymentMethods(v *Variants, uuid, rawQuery string) (listResponse[paymentMethodJSON], *apiError) {
+	limit, offset, e := pageParams(rawQuery, v)
+	if e != nil {
+		return listResponse[paymentMethodJSON]{}, e
+	}
+	var page []PaymentMethod
+	var live bool
+	s.st.View(func(r store.Reader) {
+		c, ok := r.Customer(uuid)
+		if live = ok && !c.Deleted; live {
+			page = r.PaymentMethodPage(uuid, offset, limit)
+		}
+	})
+	if !live && !v.UnknownCustomerEmptyCards {
+		return listResponse[paymentMethodJSON]{}, errCustomerNotFound
+	}
+	now := s.preciseNow()
+	data := make([]paymentMethodJSON, len(page))
+	for i, pm := range page {
+		data[i] = paymentMethodView(withExpired(pm, now), v)
+	}
+	return listResponse[paymentMethodJSON]{Status: "approved", Data: data}, nil
+}
+
+// withExpired returns the payment method with Expired computed at now: a
+// card is valid until the end of its expiration_date's day.
+func withExpired(pm PaymentMethod, now time.Time) PaymentMethod {
+	expiresAt, err := expiryFromDate(pm.ExpirationDate)
+	pm.Expired = err == nil && !now.Before(expiresAt)
 	return pm
 }
 

@@ -2,9 +2,12 @@ package sandbox
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -176,4 +179,85 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		}
 	}
 	rt.handler(s, w, r, v, param, body)
+}
+
+// ---- Handlers: the HTTP side of each API operation ----
+
+// answer writes e, or v with 200.
+func answer(w http.ResponseWriter, v any, e *apiError) {
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, v *Variants, _ string, body []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	view, e := s.createCustomer(v, body)
+	answer(w, view, e)
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	view, e := s.getCustomer(v, uuid)
+	answer(w, view, e)
+}
+
+func (s *Server) handleGetByMerchantID(w http.ResponseWriter, r *http.Request, v *Variants, id string, _ []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	view, e := s.getCustomerByMerchantID(v, id)
+	answer(w, view, e)
+}
+
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, body []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	view, e := s.updateCustomer(v, uuid, body)
+	answer(w, view, e)
+}
+
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
+	if e := rejectQuery(r); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	resp, e := s.deleteCustomer(v, uuid)
+	answer(w, resp, e)
+}
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, v *Variants, _ string, _ []byte) {
+	list, e := s.listCustomers(v, r.URL.RawQuery)
+	answer(w, list, e)
+}
+
+func (s *Server) handleListPaymentMethods(w http.ResponseWriter, r *http.Request, v *Variants, uuid string, _ []byte) {
+	list, e := s.listPaymentMethods(v, uuid, r.URL.RawQuery)
+	answer(w, list, e)
+}
+
+// rejectQuery answers 400 for a query string on a route that takes none.
+func rejectQuery(r *http.Request) *apiError {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return invalidRequest(http.StatusBadRequest, "query string is malformed")
+	}
+	if keys := slices.Sorted(maps.Keys(q)); len(keys) > 0 {
+		return invalidRequest(http.StatusBadRequest, fmt.Sprintf("unknown query parameter %q", keys[0]))
+	}
+	return nil
 }
