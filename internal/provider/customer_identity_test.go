@@ -7,6 +7,12 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
@@ -273,4 +279,47 @@ func TestProtocolDeletedWarning(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestAccCustomerResource_identity runs where the Terraform CLI is 1.12 or
+// later (it skips on older ones): the state holds the identity, and an import
+// block with an identity imports the customer.
+func TestAccCustomerResource_identity(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	var id string
+	config := providerConfig(s) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "ident-acc-1"
+  name                 = "Ida Identity"
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(s, &id),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					captureCustomerID(&id),
+					statecheck.ExpectIdentity(custAddr, map[string]knownvalue.Check{
+						"id": knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`)),
+					}),
+					statecheck.ExpectIdentityValueMatchesState(custAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				ResourceName:    custAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
 }

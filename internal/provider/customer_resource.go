@@ -60,7 +60,9 @@ func CustomerResourceSchema() schema.Schema {
 			"All attributes are optional. Changes are applied in place with a partial update that sends only what changed; " +
 			"removing an attribute from the configuration clears it on Monri (it is sent as `null`). If Monri's answer still holds " +
 			"a value it was asked to clear, the apply fails with an error naming the attribute, and the state keeps Monri's value. " +
-			"Deleting the resource deletes the customer.",
+			"Deleting the resource deletes the customer.\n\n" +
+			"Its resource identity (Terraform 1.12 and later) is `id`, the customer's UUID, so an `import` block can name it. " +
+			"The `monri_customer` list resource finds existing customers to import with `terraform query` (Terraform 1.14 and later).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,

@@ -41,21 +41,25 @@ func customerTimeoutsNull() timeouts.Value {
 // what each bound covers and a validator that also refuses zero and negative
 // durations.
 func customerTimeoutsBlock() schema.SingleNestedBlock {
-	what := map[string]string{
-		"create": "creating the customer, including retries, backoff and, when a create's outcome is unknown, the lookups by " +
-			"`merchant_customer_id` that keep it from being created twice. When it runs out with the outcome unknown, the error " +
-			"says so and how to adopt the customer; applying again never creates a second customer with the same `merchant_customer_id`",
-		"read":   "reading the customer during a refresh or import, including retries and backoff",
-		"update": "updating the customer, including retries and backoff",
-		"delete": "deleting the customer, including retries and backoff",
+	type about struct{ doing, covers, extra string }
+	what := map[string]about{
+		"create": {"creating the customer", "every attempt, retry and backoff and, when a create's outcome is unknown, the lookups by " +
+			"`merchant_customer_id` that keep it from being created twice",
+			"; when the outcome is unknown the error says so, and applying again never creates a second customer with the same " +
+				"`merchant_customer_id`"},
+		"read": {"reading the customer during a refresh", "every attempt, retry and backoff",
+			" (the read right after an import is not bounded: the imported state has no timeouts yet)"},
+		"update": {"updating the customer", "every attempt, retry and backoff", ""},
+		"delete": {"deleting the customer", "every attempt, retry and backoff", "; the customer then stays in the state"},
 	}
 	attrs := make(map[string]schema.Attribute, len(customerTimeoutOps))
 	for _, op := range customerTimeoutOps {
+		a := what[op]
 		attrs[op] = schema.StringAttribute{
 			Optional: true,
-			MarkdownDescription: "How long " + what[op] + " may take, as a positive Go duration such as `30s`, `5m` or `1h30m` " +
-				"(units `ns`, `us`, `ms`, `s`, `m`, `h`). Unset: no bound beyond `request_timeout` per attempt and `max_retries`. " +
-				"Exceeding it fails the operation with an error naming it and the timeout.",
+			MarkdownDescription: fmt.Sprintf("The longest %s may take, as a positive Go duration such as `30s`, `5m` or `1h30m` "+
+				"(units `ns`, `us`, `ms`, `s`, `m`, `h`), counting %s. Unset: no bound beyond `request_timeout` per attempt and "+
+				"`max_retries`. Exceeding it fails the %s with an error naming it and the timeout%s.", a.doing, a.covers, op, a.extra),
 			Validators: []validator.String{positiveDuration()},
 		}
 	}

@@ -16,6 +16,12 @@ resource "monri_customer" "jane" {
     tier   = "gold"
     source = "terraform"
   }
+
+  # Optional bounds on each whole operation, retries included.
+  timeouts {
+    create = "2m"
+    delete = "2m"
+  }
 }
 
 # The smallest customer: every attribute is optional.
