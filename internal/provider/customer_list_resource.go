@@ -79,7 +79,7 @@ func (r *customerListResource) ListResourceConfigSchema(_ context.Context, _ lis
 				MarkdownDescription: "Only customers created strictly after this instant, an RFC 3339 timestamp with a time zone such as " +
 					"`2026-01-31T00:00:00Z` or `2026-01-31T01:00:00+01:00`. Monri lists newest first, so the listing stops at the first " +
 					"older customer instead of reading every page.",
-				Validators: []validator.String{rfc3339Timestamp()},
+				Validators: []validator.String{createdAfterTimestamp()},
 			},
 		},
 	}
@@ -185,20 +185,21 @@ func (m customerListModel) filter() (monri.CustomerFilter, diag.Diagnostics) {
 	return f, diags
 }
 
-// rfc3339TimestampValidator accepts what monri.ParseTimestamp parses.
-type rfc3339TimestampValidator struct{}
+// createdAfterValidator accepts what monri.ParseTimestamp parses, and suggests
+// the timestamp for a bare date.
+type createdAfterValidator struct{}
 
-func rfc3339Timestamp() validator.String { return rfc3339TimestampValidator{} }
+func createdAfterTimestamp() validator.String { return createdAfterValidator{} }
 
-func (rfc3339TimestampValidator) Description(context.Context) string {
+func (createdAfterValidator) Description(context.Context) string {
 	return "must be an RFC 3339 timestamp with a time zone, such as 2026-01-31T00:00:00Z"
 }
 
-func (v rfc3339TimestampValidator) MarkdownDescription(ctx context.Context) string {
+func (v createdAfterValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (rfc3339TimestampValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (createdAfterValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
