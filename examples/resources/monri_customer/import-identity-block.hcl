@@ -1,6 +1,4 @@
 # Terraform 1.12 and later: import by resource identity, the customer's UUID.
-# (Not a .tf file: Terraform 1.11, which validates examples/ here, rejects
-# identity in an import block.)
 import {
   to = monri_customer.jane
   identity = {
