@@ -11,14 +11,14 @@ import (
 
 // openStore opens the store Options.StatePath names (a bbolt file), or an
 // in-memory one.
-func openStore(path string) (store.Store, error) {
+func openStore(path string, noSync bool) (store.Store, error) {
 	if path == "" {
 		return store.NewMemory(), nil
 	}
-	st, err := store.OpenBolt(path)
+	st, err := store.OpenBolt(path, store.BoltOptions{NoSync: noSync})
 	if errors.Is(err, store.ErrJSONState) {
 		return nil, fmt.Errorf("sandbox: %s is a JSON state file of an earlier monri-sandbox; -state now keeps a bbolt database. "+
-			"Load the file into a new store with -import, for example: mv %[1]s %[1]s.json && monri-sandbox -state %[1]s -import %[1]s.json", path)
+			"Load it into a new store with -import, for example: mv %[1]s %[1]s.old && monri-sandbox -state %[1]s -import %[1]s.old", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: state: %w", err)

@@ -89,7 +89,7 @@ func TestStateJSONFileOfEarlierVersion(t *testing.T) {
 	}
 	_, err := New(Options{StatePath: old})
 	if err == nil || !strings.Contains(err.Error(), "JSON state file of an earlier monri-sandbox") ||
-		!strings.Contains(err.Error(), "-import "+old+".json") {
+		!strings.Contains(err.Error(), "-state "+old+" -import "+old+".old") {
 		t.Fatalf("New on a JSON state file: %v", err)
 	}
 	if data, _ := os.ReadFile(old); string(data) != oldState { //nolint:gosec // G304: the test's own temp file.

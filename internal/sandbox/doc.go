@@ -27,6 +27,32 @@
 //	POST /sandbox/reset-counters
 //	POST /sandbox/faults                             {"route":"","kind":"status|html|drop|slow|malformed",...,"count":N} or {"rate":0.2,...}
 //	POST /sandbox/faults/clear
+//	GET  /sandbox/export                             the whole store as JSON (Server.Export), for Server.Import and -import
+//
+// # Layers
+//
+// The files say which layer they belong to, and each layer calls only the
+// one below it:
+//
+//   - sandbox.go: Options, New, Start, Close: builds the layers below.
+//   - http_*.go, the HTTP surface: routing and request counters
+//     (http_routes.go), the WP3-v2.1 signature, Bearer tokens and
+//     /v2/oauth (http_auth.go), faults and latency (http_faults.go), the
+//     /sandbox/ endpoints (http_sandbox.go), writing answers
+//     (http_respond.go).
+//   - api_*.go, the Customers API: validation and partial update of a
+//     customer, paging, soft delete and every Variants switch
+//     (api_customers.go, api_variants.go), cards (api_payment_methods.go),
+//     the JSON of answers (api_views.go) and of errors (api_errors.go), the
+//     exported test helpers (api_helpers.go), export, import and opening the
+//     store (api_state.go). It takes and returns values, never an
+//     http.ResponseWriter.
+//   - package store: customers, payment methods and their counters, with
+//     no HTTP and no API JSON, behind store.Store: store.NewMemory (no
+//     StatePath) or store.OpenBolt (a bbolt file). Reads are served from
+//     memory, from the last committed state, and never wait for a commit;
+//     a change is committed (fsynced unless StateNoSync) before it is
+//     answered, concurrent changes in one bbolt transaction.
 //
 // # Choices where the real API is undocumented
 //

@@ -16,8 +16,9 @@ import (
 )
 
 // BenchmarkCreateCustomers measures POST /v2/customers over loopback HTTP
-// with 10 concurrent clients, in memory and with Options.StatePath, starting
-// from an empty store and from one already holding 19,000 customers. The
+// with 10 concurrent clients, in memory and with Options.StatePath (with
+// and without fsync: StateNoSync), starting from an empty store and from
+// one already holding 19,000 customers. The
 // cost per create of a durable store must not grow with its size:
 //
 //	go test ./internal/sandbox -run '^$' -bench BenchmarkCreateCustomers -benchtime 1000x
@@ -26,11 +27,12 @@ import (
 // (make bench-sandbox runs both.) It is not part of make test.
 func BenchmarkCreateCustomers(b *testing.B) {
 	for _, from := range []int{0, 19000} {
-		for _, kind := range []string{"memory", "state"} {
+		for _, kind := range []string{"memory", "state", "state-nosync"} {
 			b.Run(fmt.Sprintf("from=%d/store=%s", from, kind), func(b *testing.B) {
 				opts := Options{}
-				if kind == "state" {
+				if kind != "memory" {
 					opts.StatePath = filepath.Join(b.TempDir(), "state.db")
+					opts.StateNoSync = kind == "state-nosync"
 				}
 				s, err := Start(opts)
 				if err != nil {

@@ -148,12 +148,18 @@ func export(t *testing.T, baseURL string) ([]byte, []exportedCustomer) {
 }
 
 // A create the sandbox answered survives kill -9 of the process mid-load,
-// and no customer is half written: the restarted sandbox, on the same -state
+// with and without fsync, and no customer is half written: the restarted sandbox, on the same -state
 // file, holds every acknowledged customer, whole, and besides them at most
 // the creates that were in flight.
 func TestStateSurvivesKill(t *testing.T) {
+	for _, sync := range []string{"true", "false"} {
+		t.Run("state-sync="+sync, func(t *testing.T) { testStateSurvivesKill(t, "-state-sync="+sync) })
+	}
+}
+
+func testStateSurvivesKill(t *testing.T, syncFlag string) {
 	state := filepath.Join(t.TempDir(), "sandbox.db")
-	p := startSandboxProcess(t, "-state", state)
+	p := startSandboxProcess(t, "-state", state, syncFlag)
 
 	const clients, killAfter = 10, 300
 	acked := map[string]string{} // merchant_customer_id -> uuid
@@ -200,7 +206,7 @@ func TestStateSurvivesKill(t *testing.T) {
 		return
 	}
 
-	p2 := startSandboxProcess(t, "-state", state)
+	p2 := startSandboxProcess(t, "-state", state, syncFlag)
 	_, custs := export(t, p2.baseURL)
 	found := map[string]exportedCustomer{}
 	for _, c := range custs {
@@ -276,7 +282,22 @@ func TestExportImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := run(t.Context(), []string{"-state", old}, envFrom(nil), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "is a JSON state file of an earlier monri-sandbox") || !strings.Contains(err.Error(), "-import "+old+".json") {
+	if err == nil || !strings.Contains(err.Error(), "is a JSON state file of an earlier monri-sandbox") || !strings.Contains(err.Error(), "-state "+old+" -import "+old+".old") {
 		t.Errorf("run -state old.json = %v", err)
+	}
+}
+
+func TestParseStateFlags(t *testing.T) {
+	c, err := parseConfig(nil, envFrom(nil), io.Discard)
+	if err != nil || c.statePath != "" || c.importPath != "" || !c.stateSync {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = parseConfig([]string{"-state", "s.db", "-import", "d.json", "-state-sync=false"}, envFrom(nil), io.Discard)
+	if err != nil || c.statePath != "s.db" || c.importPath != "d.json" || c.stateSync {
+		t.Fatalf("flags: %+v %v", c, err)
+	}
+	c, err = parseConfig(nil, envFrom(map[string]string{"MONRI_SANDBOX_STATE_SYNC": "false", "MONRI_SANDBOX_IMPORT": "e.json"}), io.Discard)
+	if err != nil || c.importPath != "e.json" || c.stateSync {
+		t.Fatalf("environment: %+v %v", c, err)
 	}
 }

@@ -15,10 +15,12 @@ import (
 )
 
 // Buckets and keys of a bolt store file. Records are the JSON of
-// DumpCustomer and DumpPaymentMethod (the store's own form, not the API's).
+// DumpCustomer and DumpPaymentMethod (the store's own form, not the API's),
+// keyed by their sequence number (8 bytes, big-endian): new records are
+// appended to the last page of the tree, whatever the number of records.
 var (
-	bucketCustomers      = []byte("customers")       // uuid -> DumpCustomer
-	bucketPaymentMethods = []byte("payment_methods") // id -> DumpPaymentMethod
+	bucketCustomers      = []byte("customers")       // seq -> DumpCustomer
+	bucketPaymentMethods = []byte("payment_methods") // seq -> DumpPaymentMethod
 	bucketMeta           = []byte("meta")
 	keyFormat            = []byte("format")
 	keyCustomerSeq       = []byte("customer_seq")
@@ -26,7 +28,7 @@ var (
 )
 
 // boltFormat identifies a file written by this package.
-const boltFormat = "monri-sandbox-store/1"
+const boltFormat = "monri-sandbox-store/2"
 
 // ErrJSONState is returned by OpenBolt for a JSON state file written by
 // monri-sandbox before -state used bbolt.
@@ -88,10 +90,19 @@ func (l lockedIndex) hasPM(id string) bool {
 	return l.s.ix.hasPM(id)
 }
 
+// BoltOptions tunes OpenBolt.
+type BoltOptions struct {
+	// NoSync commits without fsync: a commit is in the operating system's
+	// hands (so a kill -9 of the process loses nothing acknowledged) but may
+	// not be on the disk yet (a power loss or a kernel crash may lose the
+	// last commits, or damage the file).
+	NoSync bool
+}
+
 // OpenBolt opens (or creates) the bbolt store file at path and loads it
 // into memory. A file another process holds open fails after a second. A
 // JSON state file of an earlier monri-sandbox fails with ErrJSONState.
-func OpenBolt(path string) (Store, error) {
+func OpenBolt(path string, o BoltOptions) (Store, error) {
 	if err := refuseJSON(path); err != nil {
 		return nil, err
 	}
@@ -100,6 +111,7 @@ func OpenBolt(path string) (Store, error) {
 		// The freelist is rebuilt on open instead of written by every
 		// commit; the data itself is synced as usual.
 		NoFreelistSync: true,
+		NoSync:         o.NoSync,
 		// Map 256 MiB of address space up front: a remap, as the file
 		// grows, waits for every transaction.
 		InitialMmapSize: 256 << 20,
@@ -168,8 +180,8 @@ func (s *boltStore) load() error {
 		s.seq, s.pmSeq = getUint(meta, keyCustomerSeq), getUint(meta, keyPaymentMethodSeq)
 		if err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
 			var rec DumpCustomer
-			if err := json.Unmarshal(v, &rec); err != nil || rec.UUID != string(k) {
-				return fmt.Errorf("customer %q: record is unreadable", k)
+			if err := json.Unmarshal(v, &rec); err != nil || len(k) != 8 || rec.Seq != binary.BigEndian.Uint64(k) || rec.UUID == "" {
+				return fmt.Errorf("customer record %x is unreadable", k)
 			}
 			custs = append(custs, staged{c: copyCustomer(rec.Customer), seq: rec.Seq})
 			return nil
@@ -178,8 +190,8 @@ func (s *boltStore) load() error {
 		}
 		return tx.Bucket(bucketPaymentMethods).ForEach(func(k, v []byte) error {
 			var rec DumpPaymentMethod
-			if err := json.Unmarshal(v, &rec); err != nil || rec.ID != string(k) {
-				return fmt.Errorf("payment method %q: record is unreadable", k)
+			if err := json.Unmarshal(v, &rec); err != nil || len(k) != 8 || rec.Seq != binary.BigEndian.Uint64(k) || rec.ID == "" {
+				return fmt.Errorf("payment method record %x is unreadable", k)
 			}
 			pms = append(pms, stagedPM{pm: rec.PaymentMethod, seq: rec.Seq})
 			return nil
@@ -346,6 +358,8 @@ func (s *boltStore) commitBatch() {
 
 func writeBatch(tx *bolt.Tx, b *batch) error {
 	cb, pb, meta := tx.Bucket(bucketCustomers), tx.Bucket(bucketPaymentMethods), tx.Bucket(bucketMeta)
+	// Keys only grow (new records) or are rewritten (changes): fill pages.
+	cb.FillPercent, pb.FillPercent = 0.95, 0.95
 	for _, t := range b.txns {
 		for _, uuid := range t.order {
 			sc := t.custs[uuid]
@@ -353,7 +367,7 @@ func writeBatch(tx *bolt.Tx, b *batch) error {
 			if err != nil {
 				return err
 			}
-			if err := cb.Put([]byte(uuid), v); err != nil {
+			if err := cb.Put(binary.BigEndian.AppendUint64(nil, sc.seq), v); err != nil {
 				return err
 			}
 		}
@@ -362,7 +376,7 @@ func writeBatch(tx *bolt.Tx, b *batch) error {
 			if err != nil {
 				return err
 			}
-			if err := pb.Put([]byte(p.pm.ID), v); err != nil {
+			if err := pb.Put(binary.BigEndian.AppendUint64(nil, p.seq), v); err != nil {
 				return err
 			}
 		}

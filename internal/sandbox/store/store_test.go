@@ -43,7 +43,7 @@ type backend struct {
 func backends() []backend {
 	openBolt := func(t *testing.T, path string) Store {
 		t.Helper()
-		st, err := OpenBolt(path)
+		st, err := OpenBolt(path, BoltOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,7 +416,7 @@ func TestExportImport(t *testing.T) {
 // A bolt store serves reads from memory while a commit is in progress: they
 // neither wait for it nor see its writes before Update returns.
 func TestBoltReadsDoNotWaitForCommit(t *testing.T) {
-	st, err := OpenBolt(filepath.Join(t.TempDir(), "store.db"))
+	st, err := OpenBolt(filepath.Join(t.TempDir(), "store.db"), BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,18 +471,18 @@ func TestOpenBoltErrors(t *testing.T) {
 	dir := t.TempDir()
 	json := filepath.Join(dir, "old.json")
 	writeFile(t, json, "  \n{\"version\":1}")
-	if _, err := OpenBolt(json); !errors.Is(err, ErrJSONState) {
+	if _, err := OpenBolt(json, BoltOptions{}); !errors.Is(err, ErrJSONState) {
 		t.Errorf("JSON file: %v", err)
 	}
 	other := filepath.Join(dir, "other.db")
-	db, err := OpenBolt(other)
+	db, err := OpenBolt(other, BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = db.Close()
 	// A bbolt file of some other program.
 	if err := func() error {
-		bs, err := OpenBolt(other)
+		bs, err := OpenBolt(other, BoltOptions{})
 		if err != nil {
 			return err
 		}
@@ -494,7 +494,7 @@ func TestOpenBoltErrors(t *testing.T) {
 	}(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenBolt(other); err == nil || err.Error() != fmt.Sprintf(`open %s: format "other", want %q`, other, boltFormat) {
+	if _, err := OpenBolt(other, BoltOptions{}); err == nil || err.Error() != fmt.Sprintf(`open %s: format "other", want %q`, other, boltFormat) {
 		t.Errorf("foreign bbolt file: %v", err)
 	}
 }
