@@ -35,14 +35,14 @@ type customersDataSource struct {
 }
 
 type customersDataSourceModel struct {
-	MaxItems                 types.Int64         `tfsdk:"max_items"`
-	IncludeDeleted           types.Bool          `tfsdk:"include_deleted"`
-	Email                    types.String        `tfsdk:"email"`
-	Name                     types.String        `tfsdk:"name"`
-	MerchantCustomerIDPrefix types.String        `tfsdk:"merchant_customer_id_prefix"`
-	Metadata                 types.Map           `tfsdk:"metadata"`
-	CreatedAfter             types.String        `tfsdk:"created_after"`
-	Customers                []customerDataModel `tfsdk:"customers"`
+	MaxItems                 types.Int64             `tfsdk:"max_items"`
+	IncludeDeleted           types.Bool              `tfsdk:"include_deleted"`
+	Email                    types.String            `tfsdk:"email"`
+	Name                     types.String            `tfsdk:"name"`
+	MerchantCustomerIDPrefix types.String            `tfsdk:"merchant_customer_id_prefix"`
+	Metadata                 map[string]types.String `tfsdk:"metadata"`
+	CreatedAfter             types.String            `tfsdk:"created_after"`
+	Customers                []customerDataModel     `tfsdk:"customers"`
 }
 
 // filter is the listing the configuration asks for. The validators have
@@ -56,16 +56,15 @@ func (m *customersDataSourceModel) filter() (monri.CustomerFilter, diag.Diagnost
 		MerchantCustomerIDPrefix: m.MerchantCustomerIDPrefix.ValueString(),
 		IncludeDeleted:           m.IncludeDeleted.ValueBool(),
 	}
-	if !m.Metadata.IsNull() {
-		f.Metadata = make(map[string]string, len(m.Metadata.Elements()))
-		for k, v := range m.Metadata.Elements() {
-			s, ok := v.(types.String)
-			if !ok || s.IsNull() || s.IsUnknown() {
+	if m.Metadata != nil {
+		f.Metadata = make(map[string]string, len(m.Metadata))
+		for k, v := range m.Metadata {
+			if v.IsNull() || v.IsUnknown() {
 				diags.AddAttributeError(path.Root("metadata").AtMapKey(k), "Invalid Metadata Filter",
 					fmt.Sprintf("The metadata filter's value for key %q must be a string; it is null. Give the value the customers must hold, or leave the key out.", k))
 				continue
 			}
-			f.Metadata[k] = s.ValueString()
+			f.Metadata[k] = v.ValueString()
 		}
 	}
 	if s := m.CreatedAfter.ValueString(); s != "" {
