@@ -132,6 +132,16 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError
 		switch {
+		case op.timedOut() && errors.As(err, &dup) && dup.ExistingUUID != "":
+			// The create's outcome was unknown and the lookup found the
+			// customer, but bringing it in line ran out of time.
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
+				fmt.Sprintf(" The create request's outcome was unknown; looking it up by merchant_customer_id %q found customer %s, "+
+					"most likely created by this apply, but the time ran out while updating it to match the configuration.\n\n"+
+					"Import it (no second customer is created) with\n\n"+
+					"  terraform import <resource address> %s%s\n\n"+
+					"and apply again to bring it in line. %s",
+					dup.MerchantCustomerID, dup.ExistingUUID, merchantIDImportPrefix, dup.MerchantCustomerID, op.next()))
 		case errors.As(err, &dup):
 			detail := fmt.Sprintf("Monri already has a customer with merchant_customer_id %q, so it refused to create another one.", dup.MerchantCustomerID)
 			if dup.ExistingUUID != "" {

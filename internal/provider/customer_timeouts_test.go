@@ -205,6 +205,46 @@ import {
 	}
 }
 
+// TestAccCustomerResource_createTimeoutWhileAdopting: the create's answer
+// is lost, the lookup finds the customer, but Monri stored the email
+// lower-cased, so the provider updates it to the configured spelling, and
+// that update runs out of time. The error says which customer was found and
+// how to import it; nothing is created twice.
+func TestAccCustomerResource_createTimeoutWhileAdopting(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{NormalizeEmails: true}})
+	s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, 1)
+	s.InjectFault(sandbox.RouteUpdateCustomer, sandbox.Fault{Kind: sandbox.FaultSlow, Delay: 10 * time.Second}, 1)
+	token, key := s.Credentials()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+provider "monri" {
+  base_url           = %q
+  authenticity_token = %q
+  merchant_key       = %q
+}
+resource "monri_customer" "test" {
+  merchant_customer_id = "adopt-1"
+  email                = "Ana@Example.com"
+  timeouts {
+    create = "1s"
+  }
+}
+`, s.URL(), token, key),
+				ExpectError: re(`Unable to Create Monri Customer .* Creating the customer did not finish within timeouts.create \(1s\)` +
+					`.*looking it up by merchant_customer_id "adopt-1" found customer [0-9a-f-]{36}.*ran out while updating it` +
+					`.*terraform import <resource address> merchant_customer_id:adopt-1`),
+			},
+		},
+	})
+	if n := len(s.Customers()); n != 1 {
+		t.Fatalf("%d customers on the sandbox, want exactly 1", n)
+	}
+}
+
 // TestAccCustomerResource_timeoutsValidation: a timeout that is not a
 // positive Go duration is refused at plan time, naming the attribute.
 func TestAccCustomerResource_timeoutsValidation(t *testing.T) {
