@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -79,7 +80,7 @@ func (r *customerListResource) ListResourceConfigSchema(_ context.Context, _ lis
 				MarkdownDescription: "Only customers created strictly after this instant, an RFC 3339 timestamp with a time zone such as " +
 					"`2026-01-31T00:00:00Z` or `2026-01-31T01:00:00+01:00`. Monri lists newest first, so the listing stops at the first " +
 					"older customer instead of reading every page.",
-				Validators: []validator.String{createdAfterTimestamp()},
+				Validators: []validator.String{rfc3339Timestamp()},
 			},
 		},
 	}
@@ -176,42 +177,11 @@ func (m customerListModel) filter() (monri.CustomerFilter, diag.Diagnostics) {
 		Metadata:                 metadataToMap(m.Metadata),
 	}
 	if s := m.CreatedAfter.ValueString(); s != "" {
-		t, err := monri.ParseTimestamp(s)
+		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			diags.AddError("Invalid created_after", fmt.Sprintf("created_after: %s.", err))
+			diags.AddAttributeError(path.Root("created_after"), "Invalid Timestamp", rfc3339Detail(path.Root("created_after"), s))
 		}
 		f.CreatedAfter = t
 	}
 	return f, diags
-}
-
-// createdAfterValidator accepts what monri.ParseTimestamp parses, and suggests
-// the timestamp for a bare date.
-type createdAfterValidator struct{}
-
-func createdAfterTimestamp() validator.String { return createdAfterValidator{} }
-
-func (createdAfterValidator) Description(context.Context) string {
-	return "must be an RFC 3339 timestamp with a time zone, such as 2026-01-31T00:00:00Z"
-}
-
-func (v createdAfterValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (createdAfterValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	if _, err := monri.ParseTimestamp(s); err == nil {
-		return
-	}
-	hint := ""
-	if _, err := time.Parse("2006-01-02", s); err == nil {
-		hint = fmt.Sprintf(" For the start of that day in UTC, write %q.", s+"T00:00:00Z")
-	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Timestamp", fmt.Sprintf(
-		"%s is %q, but it must be an RFC 3339 timestamp with a time zone, such as \"2026-01-31T00:00:00Z\" or "+
-			"\"2026-01-31T01:00:00+01:00\".%s", req.Path, s, hint))
 }

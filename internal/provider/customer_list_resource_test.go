@@ -127,8 +127,8 @@ func TestProtocolValidateListResourceConfig(t *testing.T) {
 		val  tftypes.Value
 		want string
 	}{
-		"a date":         {"created_after", tfStr("2026-01-31"), `created_after is "2026-01-31", but it must be an RFC 3339 timestamp with a time zone.*For the start of that day in UTC, write "2026-01-31T00:00:00Z"`},
-		"no zone":        {"created_after", tfStr("2026-01-31T10:00:00"), `created_after is "2026-01-31T10:00:00", but it must be an RFC 3339 timestamp with a time zone`},
+		"a date":         {"created_after", tfStr("2026-01-31"), `Invalid Timestamp: Attribute created_after value must be an RFC 3339 timestamp with a zone.*got "2026-01-31"`},
+		"no zone":        {"created_after", tfStr("2026-01-31T10:00:00"), `created_after value must be an RFC 3339 timestamp with a zone.*got "2026-01-31T10:00:00"`},
 		"not an email":   {"email", tfStr("ana"), `email.*must be an email address such as name@example.com`},
 		"empty prefix":   {"merchant_customer_id_prefix", tfStr(""), `merchant_customer_id_prefix.*must be between 1 and 100`},
 		"empty meta key": {"metadata", tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"": tfStr("x")}), `metadata.*must be at least 1`},
