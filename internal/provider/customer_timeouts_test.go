@@ -245,6 +245,62 @@ resource "monri_customer" "test" {
 	}
 }
 
+// TestAccCustomerResource_timeoutsOnly: adding a timeouts block to a
+// customer in state without one (as after an import) plans an update that
+// sends nothing to Monri: the customer is read and the state records the
+// timeouts; removing it again is as quiet.
+func TestAccCustomerResource_timeoutsOnly(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	withTimeouts := providerConfig(s) + `
+resource "monri_customer" "test" {
+  name = "Timely"
+  timeouts {
+    read = "30s"
+  }
+}
+`
+	without := providerConfig(s) + `
+resource "monri_customer" "test" {
+  name = "Timely"
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: without},
+			{
+				ResourceName:      custAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				Config: withTimeouts,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("30s")),
+				},
+			},
+			{
+				Config: without,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("timeouts"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+	if n := s.RequestCount(sandbox.RouteUpdateCustomer); n != 0 {
+		t.Fatalf("%d update requests, want 0: only the timeouts changed", n)
+	}
+}
+
 // TestAccCustomerResource_timeoutsValidation: a timeout that is not a
 // positive Go duration is refused at plan time, naming the attribute.
 func TestAccCustomerResource_timeoutsValidation(t *testing.T) {
