@@ -339,6 +339,15 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 		}
 		if ctx.Err() != nil || round >= c.maxRetries {
 			if lookup {
+				if lookupErr == nil {
+					// The context ended before the lookup could be made.
+					cause := context.Cause(ctx)
+					if cause == nil {
+						cause = errors.New("no lookup was made")
+					}
+					return nil, &UnknownOutcomeError{MerchantCustomerID: *mid,
+						Err: fmt.Errorf("%w; the customer could not be looked up by merchant_customer_id: %w", createErr, cause)}
+				}
 				return nil, &UnknownOutcomeError{MerchantCustomerID: *mid,
 					Err: fmt.Errorf("%w; looking the customer up by merchant_customer_id also failed: %w", createErr, lookupErr)}
 			}

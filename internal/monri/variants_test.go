@@ -448,3 +448,23 @@ func TestAuthenticationErrors(t *testing.T) {
 		t.Fatalf("unknown authentication: %v", err)
 	}
 }
+
+// A create whose context ends while its outcome is unknown, before the
+// lookup by merchant_customer_id could be made, says so (it used to print
+// "%!w(<nil>)" for the lookup's error).
+func TestCreateDeadlineBeforeLookup(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	c, _ := newTestClient(t, s, nil)
+	s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultSlow, Delay: 2 * time.Second, AfterHandling: true}, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.CreateCustomer(ctx, CustomerFields{MerchantCustomerID: ptr("deadline-1")})
+	var unknown *UnknownOutcomeError
+	if !errors.As(err, &unknown) || unknown.MerchantCustomerID != "deadline-1" {
+		t.Fatalf("want *UnknownOutcomeError for deadline-1, got %v", err)
+	}
+	if strings.Contains(err.Error(), "%!") {
+		t.Fatalf("malformed error: %v", err)
+	}
+	wantErrContains(t, err, "could not be looked up by merchant_customer_id", "context deadline exceeded")
+}

@@ -51,7 +51,7 @@
 //     no HTTP and no API JSON, behind store.Store: store.NewMemory (no
 //     StatePath) or store.OpenBolt (a bbolt file). Reads are served from
 //     memory, from the last committed state, and never wait for a commit;
-//     a change is committed (fsynced unless StateNoSync) before it is
+//     a change is committed (and fsynced with StateSync) before it is
 //     answered, concurrent changes in one bbolt transaction.
 //
 // # Choices where the real API is undocumented

@@ -16,8 +16,8 @@ import (
 )
 
 // BenchmarkCreateCustomers measures POST /v2/customers over loopback HTTP
-// with 10 concurrent clients, in memory and with Options.StatePath (with
-// and without fsync: StateNoSync), starting from an empty store and from
+// with 10 concurrent clients, in memory and with Options.StatePath (without
+// and with fsync: StateSync), starting from an empty store and from
 // one already holding 19,000 customers. The
 // cost per create of a durable store must not grow with its size:
 //
@@ -27,12 +27,12 @@ import (
 // (make bench-sandbox runs both.) It is not part of make test.
 func BenchmarkCreateCustomers(b *testing.B) {
 	for _, from := range []int{0, 19000} {
-		for _, kind := range []string{"memory", "state", "state-nosync"} {
+		for _, kind := range []string{"memory", "state", "state-sync"} {
 			b.Run(fmt.Sprintf("from=%d/store=%s", from, kind), func(b *testing.B) {
 				opts := Options{}
 				if kind != "memory" {
 					opts.StatePath = filepath.Join(b.TempDir(), "state.db")
-					opts.StateNoSync = kind == "state-nosync"
+					opts.StateSync = kind == "state-sync"
 				}
 				s, err := Start(opts)
 				if err != nil {

@@ -15,7 +15,7 @@
 // normalize-emails.
 //
 // -state keeps the customers and cards in a bbolt database file, every change
-// committed to it (and fsynced, unless -state-sync=false) before it is
+// committed to it (and fsynced, with -state-sync) before it is
 // answered, so a restart (or kill -9) loses nothing acknowledged; without it
 // they live in memory. GET /sandbox/export
 // writes the whole store as JSON, and -import loads such a file (or the JSON
@@ -212,7 +212,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (loopback only unless -allow-remote; port 0 picks a free port)")
 	fs.StringVar(&c.statePath, "state", "", "bbolt database `file` keeping customers and cards, each change committed before it is answered (created if missing; empty: in memory only)")
-	fs.BoolVar(&c.stateSync, "state-sync", true, "fsync each -state commit; false is faster and still loses nothing on kill -9, but a machine crash may lose the last changes")
+	fs.BoolVar(&c.stateSync, "state-sync", false, "also fsync each -state commit, so that a machine crash loses nothing answered (slower); without it a restart or kill -9 of the sandbox still loses nothing answered")
 	fs.StringVar(&c.importPath, "import", "", "load this JSON `file` (a GET /sandbox/export, or an earlier version's -state file) into the empty store at start")
 	fs.Var(variantFlag{&c.variants, &c.variantHelp}, "variant", "comma-separated `names` of undocumented-behaviour variants (repeatable; help lists them)")
 	fs.Var(maxPageSizeFlag{&c.variants}, "max-page-size", "alias of -variant page-cap=`N`: largest limit served by list endpoints (larger limits are silently capped)")
@@ -311,7 +311,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Latency:            c.latency,
 		TokenTTL:           c.tokenTTL,
 		StatePath:          c.statePath,
-		StateNoSync:        !c.stateSync,
+		StateSync:          c.stateSync,
 	})
 	if err != nil {
 		return err

@@ -289,15 +289,15 @@ func TestExportImportCommand(t *testing.T) {
 
 func TestParseStateFlags(t *testing.T) {
 	c, err := parseConfig(nil, envFrom(nil), io.Discard)
-	if err != nil || c.statePath != "" || c.importPath != "" || !c.stateSync {
+	if err != nil || c.statePath != "" || c.importPath != "" || c.stateSync {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
-	c, err = parseConfig([]string{"-state", "s.db", "-import", "d.json", "-state-sync=false"}, envFrom(nil), io.Discard)
-	if err != nil || c.statePath != "s.db" || c.importPath != "d.json" || c.stateSync {
+	c, err = parseConfig([]string{"-state", "s.db", "-import", "d.json", "-state-sync"}, envFrom(nil), io.Discard)
+	if err != nil || c.statePath != "s.db" || c.importPath != "d.json" || !c.stateSync {
 		t.Fatalf("flags: %+v %v", c, err)
 	}
-	c, err = parseConfig(nil, envFrom(map[string]string{"MONRI_SANDBOX_STATE_SYNC": "false", "MONRI_SANDBOX_IMPORT": "e.json"}), io.Discard)
-	if err != nil || c.importPath != "e.json" || c.stateSync {
+	c, err = parseConfig(nil, envFrom(map[string]string{"MONRI_SANDBOX_STATE_SYNC": "true", "MONRI_SANDBOX_IMPORT": "e.json"}), io.Discard)
+	if err != nil || c.importPath != "e.json" || !c.stateSync {
 		t.Fatalf("environment: %+v %v", c, err)
 	}
 }
