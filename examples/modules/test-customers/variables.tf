@@ -2,8 +2,10 @@ variable "customers" {
   description = <<-EOT
     The test customers to keep on Monri, keyed by a stable name of your choice.
     The key becomes the customer's merchant_customer_id (prefixed with
-    var.merchant_customer_id_prefix), so renaming a key replaces nothing on
-    Monri by accident: it changes the merchant_customer_id in place.
+    var.merchant_customer_id_prefix). Renaming a key deletes that customer and
+    creates a new one (a new for_each instance); add a moved block from the old
+    key to the new one to keep the customer and change its merchant_customer_id
+    in place.
     Every field is optional and follows the monri_customer limits.
   EOT
   type = map(object({
