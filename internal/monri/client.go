@@ -77,6 +77,10 @@ type Config struct {
 	RetryWaitMax time.Duration
 	// MaxRequestsPerSecond limits the request rate (0: unlimited).
 	MaxRequestsPerSecond float64
+	// MaxConcurrentPages is how many pages of a listing may be in flight at
+	// once, 1 to MaxConcurrentPagesLimit (0: DefaultMaxConcurrentPages);
+	// 1 pages sequentially.
+	MaxConcurrentPages int
 	// Now is the clock used for signature timestamps (default time.Now).
 	Now func() time.Time
 	// Logger, when set, is told about every HTTP attempt.
@@ -121,6 +125,9 @@ type Client struct {
 	// set to DefaultPageSize, for the client's lifetime, when Monri answers
 	// 400 to a larger limit.
 	pageCap atomic.Int64
+	// maxConcurrentPages is Config.MaxConcurrentPages (with its default).
+	maxConcurrentPages int
+	logger             Logger
 }
 
 // ValidateBaseURL parses a base URL and checks that it is https, or http on a
@@ -173,6 +180,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	switch {
+	case cfg.MaxConcurrentPages == 0:
+		cfg.MaxConcurrentPages = DefaultMaxConcurrentPages
+	case cfg.MaxConcurrentPages < 1 || cfg.MaxConcurrentPages > MaxConcurrentPagesLimit:
+		return nil, fmt.Errorf("max concurrent pages %d: allowed are 1 (sequential paging) to %d", cfg.MaxConcurrentPages, MaxConcurrentPagesLimit)
+	}
 	switch cfg.Authentication {
 	case "":
 		cfg.Authentication = AuthSignature
@@ -224,6 +237,9 @@ func New(cfg Config) (*Client, error) {
 		waitMin:    cfg.RetryWaitMin,
 		waitMax:    cfg.RetryWaitMax,
 		auth:       cfg.Authentication,
+
+		maxConcurrentPages: cfg.MaxConcurrentPages,
+		logger:             cfg.Logger,
 	}
 	if cfg.Authentication == AuthAccessToken {
 		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)

@@ -269,7 +269,7 @@ func TestClientMerchantIDPathEscaping(t *testing.T) {
 func TestClientPaging(t *testing.T) {
 	t.Parallel()
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
-	c, rec := newTestClient(t, s, nil)
+	c, rec := newTestClient(t, s, sequential) // exact sequential requests; concurrent paging: paginate_test.go
 	ctx := context.Background()
 	uuids := s.SeedCustomers(237, "page")
 

@@ -105,84 +105,66 @@ func (c *Client) FindCustomers(ctx context.Context, f CustomerFilter, opts PageO
 }
 
 // EachCustomer is FindCustomers streaming: yield is called per matching
-// customer as pages arrive; returning false stops the listing.
+// customer in the API's order (newest first), as pages arrive; returning
+// false stops the listing and cancels the requests in flight.
 //
 // Requests: one per page of opts.PageSize (default 100, or the smaller page
-// Monri serves), until an empty page; with CreatedAfter set, the pages up to
-// and including the first one that holds a customer created at or before it
-// (no empty page is then asked for); with MaxItems set, the pages up to the
-// one holding the MaxItems-th match. Without a selective filter (only the
+// Monri serves), until an empty page, with up to opts.MaxConcurrentPages (or
+// the client's Config.MaxConcurrentPages) in flight at once: at most
+// ceil(N/page) + that many (see Paginate). With CreatedAfter set, paging
+// stops after the first page that holds a customer created at or before it
+// (no empty page is then asked for); with MaxItems set, after the page
+// holding the MaxItems-th match. Without a selective filter (only the
 // deleted flag) each request asks for just the matches still missing.
 func (c *Client) EachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions, yield func(Customer) bool) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	return eachCustomer(ctx, f, opts, c.ListCustomers, yield)
+	opts.MaxConcurrentPages = c.concurrency(opts)
+	n, st, err := eachCustomer(ctx, f, opts, c.ListCustomers, yield)
+	c.logListing(ctx, "/v2/customers", n, st, err)
+	return err
 }
 
 // eachCustomer is EachCustomer over any page source (unit tests give it
-// pages that a sandbox would not serve).
+// pages that a sandbox would not serve). It returns how many customers it
+// yielded.
 func eachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions,
 	fetch func(context.Context, ListParams) ([]Customer, error), yield func(Customer) bool,
-) error {
-	size := opts.PageSize
-	if size <= 0 {
-		size = 100
-	}
-	selective := f.selective()
-	seen := map[string]struct{}{}
-	matched, offset := 0, 0
-	for {
-		limit := size
-		if !selective && opts.MaxItems > 0 && opts.MaxItems-matched < limit {
-			limit = opts.MaxItems - matched
-		}
-		page, err := fetch(ctx, ListParams{Limit: limit, Offset: offset})
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			return nil
-		}
-		fresh := 0
-		reachedOlder := false
-		for i := range page {
-			cu := &page[i]
+) (int, pageStats, error) {
+	matched := 0
+	p := &pager[Customer]{
+		key: func(c Customer) string { return c.UUID }, fetch: fetch, size: opts.PageSize, parallel: opts.MaxConcurrentPages,
+		visit: func(cu Customer) (verdict, error) {
+			v := more
 			if !f.CreatedAfter.IsZero() {
 				t, err := ParseTimestamp(cu.CreatedAt)
 				if err != nil {
-					return fmt.Errorf("customer %s: created_at cannot be compared with created_after: %w", cu.UUID, err)
+					return stopNow, fmt.Errorf("customer %s: created_at cannot be compared with created_after: %w", cu.UUID, err)
 				}
 				if !t.After(f.CreatedAfter) {
-					reachedOlder = true
+					// The API lists created_at DESC: nothing later on
+					// matches (the rest of this page is still looked at).
+					v = stopAfterPage
 				}
 			}
-			if _, dup := seen[cu.UUID]; dup {
-				continue
-			}
-			seen[cu.UUID] = struct{}{}
-			fresh++
-			ok, err := f.match(cu)
+			ok, err := f.match(&cu)
 			if err != nil {
-				return err
+				return stopNow, err
 			}
 			if !ok {
-				continue
+				return v, nil
 			}
 			matched++
-			if !yield(*cu) {
-				return nil
+			if !yield(cu) || (opts.MaxItems > 0 && matched >= opts.MaxItems) {
+				return stopNow, nil
 			}
-			if opts.MaxItems > 0 && matched >= opts.MaxItems {
-				return nil
-			}
-		}
-		if reachedOlder {
-			return nil
-		}
-		if fresh == 0 {
-			return fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, len(page))
-		}
-		offset += len(page)
+			return v, nil
+		},
 	}
+	if !f.selective() && opts.MaxItems > 0 {
+		p.remaining = func() int { return opts.MaxItems - matched }
+	}
+	st, err := p.run(ctx)
+	return matched, st, err
 }

@@ -103,7 +103,7 @@ func TestFindCustomersPagesPastShortPages(t *testing.T) {
 	// The server caps pages at 40: a page shorter than asked is not the end.
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 40}})
 	seeded := s.SeedCustomers(250, "page")
-	c, _ := newTestClient(t, s, nil)
+	c, _ := newTestClient(t, s, sequential)
 	ctx := context.Background()
 
 	got, err := c.FindCustomers(ctx, CustomerFilter{}, PageOptions{})
@@ -194,7 +194,7 @@ func TestFindCustomersCreatedAfterStopsEarly(t *testing.T) {
 			t.Parallel()
 			s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{TimestampFormat: format}})
 			seeded := s.SeedCustomers(250, "ts")
-			c, _ := newTestClient(t, s, nil)
+			c, _ := newTestClient(t, s, sequential)
 			ctx := context.Background()
 			all, err := c.FindCustomers(ctx, CustomerFilter{}, PageOptions{})
 			if err != nil {
@@ -264,7 +264,7 @@ func TestEachCustomerMixedTimestampForms(t *testing.T) {
 	calls := 0
 	var got []string
 	f := CustomerFilter{CreatedAfter: time.Date(2019, 2, 12, 9, 22, 33, 0, time.UTC)}
-	err := eachCustomer(context.Background(), f, PageOptions{PageSize: 2}, pagesOf(custs, &calls),
+	_, _, err := eachCustomer(context.Background(), f, PageOptions{PageSize: 2}, pagesOf(custs, &calls),
 		func(c Customer) bool { got = append(got, c.UUID); return true })
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func TestEachCustomerUnparseableCreatedAt(t *testing.T) {
 
 func collect(f CustomerFilter, opts PageOptions, fetch func(context.Context, ListParams) ([]Customer, error)) ([]string, error) {
 	var got []string
-	err := eachCustomer(context.Background(), f, opts, fetch, func(c Customer) bool { got = append(got, c.UUID); return true })
+	_, _, err := eachCustomer(context.Background(), f, opts, fetch, func(c Customer) bool { got = append(got, c.UUID); return true })
 	return got, err
 }
 
@@ -307,7 +307,7 @@ func TestEachCustomerStopsWhenYieldReturnsFalse(t *testing.T) {
 	t.Parallel()
 	s := startSandbox(t, sandbox.Options{})
 	s.SeedCustomers(350, "stop")
-	c, _ := newTestClient(t, s, nil)
+	c, _ := newTestClient(t, s, sequential)
 	n := 0
 	err := c.EachCustomer(context.Background(), CustomerFilter{}, PageOptions{}, func(Customer) bool {
 		n++

@@ -115,3 +115,7 @@ func wantErrContains(t *testing.T, err error, parts ...string) {
 		}
 	}
 }
+
+// sequential configures a client that pages one page at a time, for tests
+// that check the exact requests of sequential paging.
+func sequential(c *Config) { c.MaxConcurrentPages = 1 }

@@ -3,7 +3,17 @@ package monri
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// DefaultMaxConcurrentPages is how many pages a listing has in flight at
+// once when Config.MaxConcurrentPages is 0.
+const DefaultMaxConcurrentPages = 4
+
+// MaxConcurrentPagesLimit is the largest Config.MaxConcurrentPages accepted.
+const MaxConcurrentPagesLimit = 16
 
 // PageOptions control a complete listing.
 type PageOptions struct {
@@ -13,6 +23,330 @@ type PageOptions struct {
 	// MaxItems stops the listing once this many distinct (and, with
 	// PaginateKept, kept) items are collected (0: no limit).
 	MaxItems int
+	// MaxConcurrentPages is how many pages may be in flight at once: 1 pages
+	// sequentially. 0 means the client's Config.MaxConcurrentPages for the
+	// Client's listing methods, and 1 for Paginate and PaginateKept, whose
+	// fetch function need not be safe for concurrent use.
+	MaxConcurrentPages int
+}
+
+// ListingLog describes one complete listing, for a Logger that implements
+// ListingLogger.
+type ListingLog struct {
+	Path        string        // the list endpoint, without the query
+	Items       int           // items the listing returned (after filters)
+	Requests    int           // page requests sent
+	MaxInFlight int           // most page requests in flight at once
+	Duration    time.Duration // from the first request sent to the last answer received
+	Err         error         // the listing's error, if it failed
+}
+
+// ListingLogger is implemented by a Logger that also wants one ListingLog
+// per listing (ListAllCustomers, FindCustomers, EachCustomer,
+// ListAllPaymentMethods, FindPaymentMethods).
+type ListingLogger interface {
+	LogListing(ctx context.Context, l ListingLog)
+}
+
+// verdict is what a listing's consumer wants after one item.
+type verdict int
+
+const (
+	more          verdict = iota // go on
+	stopAfterPage                // finish this page's items, then stop
+	stopNow                      // stop at once
+)
+
+// pageStats are what one run of the paging engine did.
+type pageStats struct {
+	requests    int
+	maxInFlight int
+	duration    time.Duration
+}
+
+// pager is the one paging engine behind every listing.
+//
+// Without concurrency (parallel 1) it asks for a page of size items at
+// offset 0, then at offset += len(page), until an empty page: a short page is
+// never the end (the server may cap the page size), and items are
+// de-duplicated by key (a create while paging shifts offsets and repeats an
+// item). A non-empty page of items that were all seen already means the
+// server ignores offset: an error rather than a loop or a silent truncation.
+//
+// With parallel P > 1, the first page (and, when it was shorter than asked,
+// the second) reveals the effective page size e; then up to P pages of e at
+// offsets o, o+e, o+2e, ... are in flight at once, and their items are
+// handed to visit in the API's order however the answers arrive. Requests:
+// at most ceil(N/e) + P for N items, as no page is sent once an empty one has
+// come back. Paging falls back to the sequential loop, from just after the
+// page in question, when a page repeats an item already seen (customers were
+// created while paging: pages evaluated out of order may then have left a gap
+// further on, which sequential paging from there cannot leave, as an item
+// only moves to higher offsets) or when a short page is followed by a
+// non-empty one (the listing changed shape while paging). As long as no page
+// repeated an item, concurrent pages cannot have skipped one: a gap needs a
+// page to be evaluated with more creates before it than the page after it,
+// and the page 0 is evaluated before any other, so the shift must have grown
+// somewhere earlier, which repeats an item there.
+type pager[T any] struct {
+	key      func(T) string
+	fetch    func(context.Context, ListParams) ([]T, error)
+	size     int
+	parallel int
+	// remaining, when not nil, is how many more items the consumer wants at
+	// most (0 or less: none): each request asks for no more than that.
+	remaining func() int
+	// visit is called for each item not seen before, in the API's order.
+	visit func(T) (verdict, error)
+
+	seen     map[string]struct{}
+	stats    pageStats
+	inFlight atomic.Int64
+	maxIn    atomic.Int64
+	first    time.Time
+	mu       sync.Mutex // guards last
+	last     time.Time
+}
+
+// get fetches one page, keeping the statistics (safe for concurrent use).
+func (p *pager[T]) get(ctx context.Context, lp ListParams) ([]T, error) {
+	n := p.inFlight.Add(1)
+	for {
+		m := p.maxIn.Load()
+		if n <= m || p.maxIn.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	page, err := p.fetch(ctx, lp)
+	p.inFlight.Add(-1)
+	p.mu.Lock()
+	p.last = time.Now()
+	p.mu.Unlock()
+	return page, err
+}
+
+// limitFor is the limit of a page when want items of it are useful.
+func (p *pager[T]) limitFor(want int) int {
+	if p.remaining != nil {
+		return min(want, p.remaining())
+	}
+	return want
+}
+
+// take hands the page's new items to visit. It reports how many were new,
+// whether one repeated an earlier item, and whether the listing is over.
+func (p *pager[T]) take(page []T) (fresh int, repeat, done bool, err error) {
+	after := false
+	for _, item := range page {
+		k := p.key(item)
+		if _, dup := p.seen[k]; dup {
+			repeat = true
+			continue
+		}
+		p.seen[k] = struct{}{}
+		fresh++
+		v, err := p.visit(item)
+		if err != nil {
+			return fresh, repeat, true, err
+		}
+		switch v {
+		case stopNow:
+			return fresh, repeat, true, nil
+		case stopAfterPage:
+			after = true
+		}
+	}
+	return fresh, repeat, after, nil
+}
+
+func allSeen(offset, n int) error {
+	return fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, n)
+}
+
+// run pages through the listing.
+func (p *pager[T]) run(ctx context.Context) (pageStats, error) {
+	if p.size <= 0 {
+		p.size = 100
+	}
+	if p.parallel <= 0 {
+		p.parallel = 1
+	}
+	p.seen = map[string]struct{}{}
+	p.first = time.Now()
+	err := p.page(ctx)
+	p.stats.maxInFlight = int(p.maxIn.Load())
+	p.mu.Lock()
+	if !p.last.IsZero() {
+		p.stats.duration = p.last.Sub(p.first)
+	}
+	p.mu.Unlock()
+	return p.stats, err
+}
+
+func (p *pager[T]) page(ctx context.Context) error {
+	offset := 0
+	// Sequential pages until the effective page size is known: the first,
+	// and the second when the first was shorter than asked (the server caps
+	// pages, or the listing is that short).
+	eff := 0
+	for step := 0; ; step++ {
+		limit := p.limitFor(p.size)
+		if limit <= 0 {
+			return nil
+		}
+		p.stats.requests++
+		page, err := p.get(ctx, ListParams{Limit: limit, Offset: offset})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		fresh, _, done, err := p.take(page)
+		if err != nil || done {
+			return err
+		}
+		if fresh == 0 {
+			return allSeen(offset, len(page))
+		}
+		offset += len(page)
+		if p.parallel == 1 || step == 1 || len(page) == limit {
+			eff = len(page)
+			if step == 1 {
+				eff = max(eff, offset-len(page))
+			}
+			break
+		}
+	}
+	if p.parallel > 1 {
+		next, done, err := p.concurrent(ctx, offset, eff)
+		if err != nil || done {
+			return err
+		}
+		offset = next
+	}
+	for {
+		limit := p.limitFor(p.size)
+		if limit <= 0 {
+			return nil
+		}
+		p.stats.requests++
+		page, err := p.get(ctx, ListParams{Limit: limit, Offset: offset})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		fresh, _, done, err := p.take(page)
+		if err != nil || done {
+			return err
+		}
+		if fresh == 0 {
+			return allSeen(offset, len(page))
+		}
+		offset += len(page)
+	}
+}
+
+// slot is one page of the concurrent phase.
+type slot[T any] struct {
+	params ListParams
+	done   chan struct{}
+	items  []T
+	err    error
+}
+
+// concurrent pages from offset with pages of eff, up to p.parallel pages
+// dispatched and not yet taken. It returns done when the listing is over,
+// or the offset the sequential loop goes on from.
+func (p *pager[T]) concurrent(ctx context.Context, offset, eff int) (next int, done bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	var queue []*slot[T]
+	dispatchAt := offset
+	ended := false // an empty page came back: send no more
+	outstanding := func() int {
+		n := 0
+		for _, s := range queue {
+			n += s.params.Limit
+		}
+		return n
+	}
+	fill := func() {
+		for !ended && len(queue) < p.parallel {
+			limit := eff
+			if p.remaining != nil {
+				limit = min(limit, p.remaining()-outstanding())
+			}
+			if limit <= 0 {
+				return
+			}
+			s := &slot[T]{params: ListParams{Limit: limit, Offset: dispatchAt}, done: make(chan struct{})}
+			dispatchAt += limit
+			queue = append(queue, s)
+			p.stats.requests++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.items, s.err = p.get(ctx, s.params)
+				close(s.done)
+			}()
+		}
+	}
+	short := -1 // the end offset of a short page taken, until the next page shows whether it was the end
+	for {
+		fill()
+		if len(queue) == 0 {
+			if short >= 0 {
+				return short, false, nil
+			}
+			return dispatchAt, false, nil
+		}
+		s := queue[0]
+		<-s.done
+		queue = queue[1:]
+		if s.err != nil {
+			return 0, true, s.err
+		}
+		if len(s.items) == 0 {
+			return 0, true, nil
+		}
+		if short >= 0 {
+			// A short page was not the end: the listing changed while
+			// paging. Go on sequentially from just after the short page.
+			return short, false, nil
+		}
+		fresh, repeat, over, err := p.take(s.items)
+		if err != nil || over {
+			return 0, true, err
+		}
+		if fresh == 0 {
+			return 0, true, allSeen(s.params.Offset, len(s.items))
+		}
+		end := s.params.Offset + len(s.items)
+		if repeat {
+			return end, false, nil
+		}
+		if len(s.items) < s.params.Limit {
+			short = end
+		}
+		// Stop sending once a page came back empty (checked on every
+		// answer, not only the one taken next).
+		for _, q := range queue {
+			select {
+			case <-q.done:
+				if q.err == nil && len(q.items) == 0 {
+					ended = true
+				}
+			default:
+			}
+		}
+	}
 }
 
 // Paginate fetches pages until the server returns an empty one (never
@@ -20,7 +354,8 @@ type PageOptions struct {
 // the page size), de-duplicating items by key (a create during paging shifts
 // offsets and repeats an item). If a whole non-empty page holds only items
 // already seen, the server is not honouring offset and Paginate fails rather
-// than loop or truncate silently.
+// than loop or truncate silently. With opts.MaxConcurrentPages above 1, fetch
+// must be safe for concurrent use.
 func Paginate[T any](ctx context.Context, opts PageOptions, key func(T) string, fetch func(context.Context, ListParams) ([]T, error)) ([]T, error) {
 	return PaginateKept(ctx, opts, key, nil, fetch)
 }
@@ -32,45 +367,48 @@ func Paginate[T any](ctx context.Context, opts PageOptions, key func(T) string, 
 func PaginateKept[T any](ctx context.Context, opts PageOptions, key func(T) string, keep func(T) bool,
 	fetch func(context.Context, ListParams) ([]T, error),
 ) ([]T, error) {
-	size := opts.PageSize
-	if size <= 0 {
-		size = 100
-	}
+	out, _, err := paginateKept(ctx, opts, key, keep, fetch)
+	return out, err
+}
+
+func paginateKept[T any](ctx context.Context, opts PageOptions, key func(T) string, keep func(T) bool,
+	fetch func(context.Context, ListParams) ([]T, error),
+) ([]T, pageStats, error) {
 	var out []T
-	seen := map[string]struct{}{}
-	offset := 0
-	for {
-		limit := size
-		if opts.MaxItems > 0 && opts.MaxItems-len(out) < limit {
-			limit = opts.MaxItems - len(out)
-		}
-		page, err := fetch(ctx, ListParams{Limit: limit, Offset: offset})
-		if err != nil {
-			return nil, err
-		}
-		if len(page) == 0 {
-			return out, nil
-		}
-		fresh := 0
-		for _, item := range page {
-			k := key(item)
-			if _, dup := seen[k]; dup {
-				continue
-			}
-			seen[k] = struct{}{}
-			fresh++
+	p := &pager[T]{key: key, fetch: fetch, size: opts.PageSize, parallel: opts.MaxConcurrentPages,
+		visit: func(item T) (verdict, error) {
 			if keep != nil && !keep(item) {
-				continue
+				return more, nil
 			}
 			out = append(out, item)
 			if opts.MaxItems > 0 && len(out) >= opts.MaxItems {
-				return out, nil
+				return stopNow, nil
 			}
-		}
-		if fresh == 0 {
-			return nil, fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, len(page))
-		}
-		offset += len(page)
+			return more, nil
+		}}
+	if opts.MaxItems > 0 {
+		p.remaining = func() int { return opts.MaxItems - len(out) }
+	}
+	st, err := p.run(ctx)
+	if err != nil {
+		return nil, st, err
+	}
+	return out, st, nil
+}
+
+// concurrency is opts.MaxConcurrentPages, or the client's setting when 0.
+func (c *Client) concurrency(opts PageOptions) int {
+	if opts.MaxConcurrentPages > 0 {
+		return opts.MaxConcurrentPages
+	}
+	return c.maxConcurrentPages
+}
+
+// logListing tells the logger about a listing, when it wants to know.
+func (c *Client) logListing(ctx context.Context, path string, items int, st pageStats, err error) {
+	if l, ok := c.logger.(ListingLogger); ok {
+		l.LogListing(ctx, ListingLog{Path: path, Items: items, Requests: st.requests, MaxInFlight: st.maxInFlight,
+			Duration: st.duration, Err: err})
 	}
 }
 
@@ -82,10 +420,20 @@ func (c *Client) ListAllCustomers(ctx context.Context, opts PageOptions) ([]Cust
 }
 
 // ListAllPaymentMethods lists every saved card of a customer, paging as
-// Paginate does.
+// Paginate does, with the client's concurrency.
 func (c *Client) ListAllPaymentMethods(ctx context.Context, customerUUID string, opts PageOptions) ([]PaymentMethod, error) {
-	return Paginate(ctx, opts, func(p PaymentMethod) string { return p.ID },
+	return c.FindPaymentMethods(ctx, customerUUID, nil, opts)
+}
+
+// FindPaymentMethods lists the saved cards of a customer for which keep is
+// true (all when keep is nil), as PaginateKept does, with the client's
+// concurrency. An unknown customer is ErrNotFound (see ListPaymentMethods).
+func (c *Client) FindPaymentMethods(ctx context.Context, customerUUID string, keep func(PaymentMethod) bool, opts PageOptions) ([]PaymentMethod, error) {
+	opts.MaxConcurrentPages = c.concurrency(opts)
+	out, st, err := paginateKept(ctx, opts, func(p PaymentMethod) string { return p.ID }, keep,
 		func(ctx context.Context, p ListParams) ([]PaymentMethod, error) {
 			return c.ListPaymentMethods(ctx, customerUUID, p)
 		})
+	c.logListing(ctx, customerPath(customerUUID)+"/payment-methods", len(out), st, err)
+	return out, err
 }

@@ -157,7 +157,7 @@ func TestListLimitRejected(t *testing.T) {
 		}
 		_, _ = fmt.Fprintf(w, `{"status":"approved","data":[%s]}`, strings.Join(items, ","))
 	})
-	got, err := c.ListAllCustomers(context.Background(), PageOptions{PageSize: 100})
+	got, err := c.ListAllCustomers(context.Background(), PageOptions{PageSize: 100, MaxConcurrentPages: 1})
 	if err != nil || len(got) != total {
 		t.Fatalf("%d customers, %v; want %d", len(got), err, total)
 	}
