@@ -6,7 +6,6 @@ import (
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
@@ -23,8 +22,10 @@ func main() {
 
 	// protoserver.Serve is providerserver.Serve (protocol 6) without the
 	// per-resource memory and logging costs; see its package documentation.
+	// provider.NewProtocol6 is providerserver.NewProtocol6 with the
+	// monri_customers listing's state encoded as it streams.
 	err := protoserver.Serve("registry.terraform.io/monri-community/monri", func() tfprotov6.ProviderServer {
-		return providerserver.NewProtocol6(provider.New(version)())()
+		return provider.NewProtocol6(provider.New(version)())()
 	}, debug)
 	if err != nil {
 		log.Fatal(err.Error())

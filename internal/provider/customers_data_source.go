@@ -166,12 +166,44 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	custs, err := d.client.FindCustomers(ctx, f, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())})
+	stateType := resp.State.Schema.Type().TerraformType(ctx)
+	obj, list, err := customersTypes(stateType)
+	if err != nil {
+		resp.Diagnostics.Append(modelBug("writing", err)...)
+		return
+	}
+	// Each customer becomes its Terraform value as its page arrives. Served
+	// through NewProtocol6, the values are encoded for the protocol at once
+	// and the state holds an empty list in their place (see
+	// customersStream); otherwise they are kept for the state.
+	stream := customersStreamFrom(ctx)
+	elems := []tftypes.Value{}
+	var convErr error
+	err = d.client.EachCustomer(ctx, f, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())}, func(c monri.Customer) bool {
+		v, err := customerElement(ctx, list.ElementType, &c)
+		if err == nil && stream != nil {
+			err = stream.add(list.ElementType, v)
+		} else if err == nil {
+			elems = append(elems, v)
+		}
+		if err != nil {
+			convErr = fmt.Errorf("customer %s: %w", c.UUID, err)
+			return false
+		}
+		return true
+	})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to List Monri Customers", fmt.Sprintf("Listing customers failed. %s", errorDetail(err)))
 		return
 	}
-	v, err := customersStateValue(ctx, resp.State.Schema.Type().TerraformType(ctx), req.Config.Raw, custs)
+	if convErr != nil {
+		resp.Diagnostics.Append(modelBug("writing", convErr)...)
+		return
+	}
+	if stream != nil {
+		stream.stateType = obj
+	}
+	v, err := customersState(obj, list, req.Config.Raw, elems)
 	if err != nil {
 		resp.Diagnostics.Append(modelBug("writing", err)...)
 		return
@@ -184,28 +216,48 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 // tfsdk reflection, which cost about 0.8 ms per customer when listing 10,000
 // (see customer_model_tf.go).
 func customersStateValue(ctx context.Context, stateType tftypes.Type, config tftypes.Value, custs []monri.Customer) (tftypes.Value, error) {
-	obj, ok := stateType.(tftypes.Object)
-	if !ok {
-		return tftypes.Value{}, fmt.Errorf("the state type is a %T, not an object", stateType)
-	}
-	list, ok := obj.AttributeTypes["customers"].(tftypes.List)
-	if !ok {
-		return tftypes.Value{}, errors.New("the customers attribute is not a list")
-	}
-	var cfg map[string]tftypes.Value
-	if err := config.As(&cfg); err != nil {
+	obj, list, err := customersTypes(stateType)
+	if err != nil {
 		return tftypes.Value{}, err
 	}
 	elems := make([]tftypes.Value, 0, len(custs))
 	for i := range custs {
-		m := customerDataFromAPI(&custs[i])
-		v, err := objectValue(ctx, list.ElementType, m.attributes())
+		v, err := customerElement(ctx, list.ElementType, &custs[i])
 		if err != nil {
 			return tftypes.Value{}, fmt.Errorf("customer %s: %w", custs[i].UUID, err)
 		}
 		elems = append(elems, v)
 	}
-	// Every argument as configured, and the customers.
+	return customersState(obj, list, config, elems)
+}
+
+// customersTypes are the data source's state type and the type of its
+// customers attribute.
+func customersTypes(stateType tftypes.Type) (tftypes.Object, tftypes.List, error) {
+	obj, ok := stateType.(tftypes.Object)
+	if !ok {
+		return tftypes.Object{}, tftypes.List{}, fmt.Errorf("the state type is a %T, not an object", stateType)
+	}
+	list, ok := obj.AttributeTypes["customers"].(tftypes.List)
+	if !ok {
+		return tftypes.Object{}, tftypes.List{}, errors.New("the customers attribute is not a list")
+	}
+	return obj, list, nil
+}
+
+// customerElement is one customer of the customers list.
+func customerElement(ctx context.Context, elemType tftypes.Type, c *monri.Customer) (tftypes.Value, error) {
+	m := customerDataFromAPI(c)
+	return objectValue(ctx, elemType, m.attributes())
+}
+
+// customersState is the state: every argument as configured, and the
+// customers.
+func customersState(obj tftypes.Object, list tftypes.List, config tftypes.Value, elems []tftypes.Value) (tftypes.Value, error) {
+	var cfg map[string]tftypes.Value
+	if err := config.As(&cfg); err != nil {
+		return tftypes.Value{}, err
+	}
 	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
 	for name := range obj.AttributeTypes {
 		vals[name] = cfg[name]

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -713,7 +712,7 @@ func (tap *clientTap) factories() map[string]func() (tfprotov6.ProviderServer, e
 		},
 	}
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"monri": providerserver.NewProtocol6WithError(p),
+		"monri": func() (tfprotov6.ProviderServer, error) { return NewProtocol6(p)(), nil },
 	}
 }
 

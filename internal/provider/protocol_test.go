@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -28,8 +27,15 @@ type protoProvider struct {
 
 func newProtoProvider(t *testing.T, s *sandbox.Server) *protoProvider {
 	t.Helper()
+	return newProtoProviderOf(t, s, NewProtocol6(newTestProvider())())
+}
+
+// newProtoProviderOf is newProtoProvider with the given server (such as the
+// framework's own, without NewProtocol6), served through protoserver.Detach.
+func newProtoProviderOf(t *testing.T, s *sandbox.Server, server tfprotov6.ProviderServer) *protoProvider {
+	t.Helper()
 	ctx := context.Background()
-	srv := protoserver.Detach(providerserver.NewProtocol6(newTestProvider())())
+	srv := protoserver.Detach(server)
 	sch, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || hasErrors(sch.Diagnostics) {
 		t.Fatalf("GetProviderSchema: %v %s", err, diagString(sch.Diagnostics))

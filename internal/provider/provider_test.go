@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -19,12 +18,11 @@ import (
 
 // testAccProtoV6ProviderFactories serves the provider in-process. Retries
 // wait milliseconds instead of seconds so that fault tests stay fast.
-// The provider is served through protoserver.Detach, as the provider binary
-// serves it.
+// The provider is served through NewProtocol6 and protoserver.Detach, as the
+// provider binary serves it.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"monri": func() (tfprotov6.ProviderServer, error) {
-		s, err := providerserver.NewProtocol6WithError(newTestProvider())()
-		return protoserver.Detach(s), err
+		return protoserver.Detach(NewProtocol6(newTestProvider())()), nil
 	},
 }
 

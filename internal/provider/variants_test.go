@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -41,8 +40,7 @@ func countingFactories(n *atomic.Int64) map[string]func() (tfprotov6.ProviderSer
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"monri": func() (tfprotov6.ProviderServer, error) {
 			n.Add(1)
-			s, err := providerserver.NewProtocol6WithError(newTestProvider())()
-			return protoserver.Detach(s), err
+			return protoserver.Detach(NewProtocol6(newTestProvider())()), nil
 		},
 	}
 }
