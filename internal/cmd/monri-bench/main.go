@@ -15,8 +15,16 @@
 // Update and destroy skip the refresh by default so that each step measures
 // one kind of request (the refresh step measures reading); -apply-refresh runs
 // them as a plain apply/destroy does. It then lists -list-n customers with the
-// monri_customers data source (skipped, with a message, when the provider has
-// no such data source).
+// monri_customers data source (terraform apply of a configuration with only
+// the data source), side by side in each run: with max_concurrent_pages = 1
+// (MONRI_MAX_CONCURRENT_PAGES=1) and at the provider's default. For each it
+// reports the paging time, measured in the sandbox from the first listing
+// request received to the last one answered, against the sequential latency
+// floor ((ceil(N/page) + 1) × latency) and against P=1's; the whole run's
+// time (Terraform's own handling of the objects included); the requests,
+// exactly ceil(N/page) + 1 at P=1 and at most ceil(N/page) + P otherwise; and
+// the provider's peak RSS. A listing the provider cannot do yet (no such data
+// source or setting) is skipped with a message.
 //
 // For each step it reports the wall time of both providers, the latency floor
 // (requests × latency / parallelism), the excess (monri − floor) / baseline,
@@ -53,6 +61,7 @@ import (
 	"time"
 
 	"github.com/monri-community/terraform-provider-monri/internal/benchprovider"
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -322,7 +331,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 
 	if o.ListN > 0 {
-		rep.Listing, err = runListing(ctx, o, env, realBin, tmp)
+		rep.Listings, err = runListing(ctx, o, env, realBin, tmp)
 		if err != nil {
 			return nil, err
 		}
@@ -416,14 +425,14 @@ func mismatches(expected, got map[string]int) []string {
 var countOutput = regexp.MustCompile(`(?m)^count = (\d+)$`)
 
 // runListing lists o.ListN seeded customers with the monri_customers data
-// source, on a sandbox of its own with the same latency.
-func runListing(ctx context.Context, o options, env []string, realBin, tmp string) (*listingReport, error) {
+// source, on a sandbox of its own with the same latency: with
+// max_concurrent_pages = 1 (MONRI_MAX_CONCURRENT_PAGES=1) and at the
+// provider's default, alternating which goes first from run to run. The
+// sequential listing is skipped when the provider has no such setting.
+func runListing(ctx context.Context, o options, env []string, realBin, tmp string) ([]*listingReport, error) {
 	pages := (o.ListN + pageSize - 1) / pageSize
-	lr := &listingReport{Customers: o.ListN, PageSize: pageSize,
-		Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}}
-	lr.FloorSeconds = (time.Duration(pages+1) * time.Duration(o.LatencyMS) * time.Millisecond).Seconds()
-
-	s, err := startSandbox(ctx, sandbox.Options{Latency: time.Duration(o.LatencyMS) * time.Millisecond, Variants: sandbox.Variants{MaxPageSize: pageSize}})
+	latency := time.Duration(o.LatencyMS) * time.Millisecond
+	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, Variants: sandbox.Variants{MaxPageSize: pageSize}})
 	if err != nil {
 		return nil, err
 	}
@@ -438,52 +447,95 @@ func runListing(ctx context.Context, o options, env []string, realBin, tmp strin
 	if err := w.writeListConfig(); err != nil {
 		return nil, err
 	}
-	has, err := hasDataSource(ctx, w, "monri_customers")
+	sch, err := providerSchema(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	if !has {
-		lr.Skipped = "the provider has no monri_customers data source yet (internal/provider/customers_data_source.go); listing not measured"
-		progress("listing skipped: %s", lr.Skipped)
-		return lr, nil
+	var reports []*listingReport
+	for _, p := range []int{1, monri.DefaultMaxConcurrentPages} {
+		lr := &listingReport{Customers: o.ListN, PageSize: pageSize, MaxConcurrentPages: p, Default: p == monri.DefaultMaxConcurrentPages,
+			Expected: map[string]int{sandbox.RouteListCustomers: pages + 1}, MaxRequests: pages + p}
+		lr.FloorSeconds = (time.Duration(pages+1) * latency).Seconds()
+		switch {
+		case !sch.has("data_source", "monri_customers"):
+			lr.Skipped = "the provider has no monri_customers data source yet (internal/provider/customers_data_source.go); listing not measured"
+		case !lr.Default && !sch.has("provider", "max_concurrent_pages"):
+			lr.Skipped = "the provider has no max_concurrent_pages setting yet; the sequential listing is not measured"
+		}
+		if lr.Skipped != "" {
+			progress("listing at P=%d skipped: %s", p, lr.Skipped)
+		}
+		reports = append(reports, lr)
 	}
 	s.SeedCustomers(o.ListN, "bench-list")
 	for r := 1; r <= o.Runs; r++ {
-		if err := w.removeState(); err != nil {
-			return nil, err
+		order := slices.Clone(reports)
+		if r%2 == 0 {
+			slices.Reverse(order)
 		}
-		s.ResetCounters()
-		res, err := w.run(ctx, tfArgs("apply", o.Parallelism, "-auto-approve"))
-		counts, conns := s.RequestCounts(), s.Connections()
-		if err != nil {
-			return nil, fmt.Errorf("listing, run %d: %w", r, err)
-		}
-		m := countOutput.FindStringSubmatch(res.Output)
-		if m == nil || m[1] != strconv.Itoa(o.ListN) {
-			got := "no count output"
-			if m != nil {
-				got = m[1] + " customers"
+		for _, lr := range order {
+			if lr.Skipped != "" {
+				continue
 			}
-			return nil, fmt.Errorf("listing, run %d: the data source returned %s, want %d:\n%s", r, got, o.ListN, tail(res.Output, 2000))
+			if err := w.removeState(); err != nil {
+				return nil, err
+			}
+			w.env = wenv
+			if !lr.Default {
+				w.env = append(slices.Clone(wenv), "MONRI_MAX_CONCURRENT_PAGES="+strconv.Itoa(lr.MaxConcurrentPages))
+			}
+			s.ResetCounters()
+			res, err := w.run(ctx, tfArgs("apply", o.Parallelism, "-auto-approve"))
+			counts, conns, paging := s.RequestCounts(), s.Connections(), s.PagingTime()
+			if err != nil {
+				return nil, fmt.Errorf("listing at P=%d, run %d: %w", lr.MaxConcurrentPages, r, err)
+			}
+			m := countOutput.FindStringSubmatch(res.Output)
+			if m == nil || m[1] != strconv.Itoa(o.ListN) {
+				got := "no count output"
+				if m != nil {
+					got = m[1] + " customers"
+				}
+				return nil, fmt.Errorf("listing at P=%d, run %d: the data source returned %s, want %d:\n%s", lr.MaxConcurrentPages, r, got, o.ListN, tail(res.Output, 2000))
+			}
+			smp := newSample(r, res, counts, conns)
+			smp.PagingSeconds = paging.Seconds()
+			lr.Samples = append(lr.Samples, smp)
+			for _, mm := range lr.requestMismatches(counts) {
+				lr.Mismatches = append(lr.Mismatches, fmt.Sprintf("run %d: %s", r, mm))
+			}
+			progress("run %d/%d listing %d customers at P=%d %7.2fs  paging %5.2fs  peak RSS %5.1f MiB  requests %v",
+				r, o.Runs, o.ListN, lr.MaxConcurrentPages, res.Wall.Seconds(), paging.Seconds(), mib(res.peakRSSKiB()), counts)
 		}
-		lr.Samples = append(lr.Samples, newSample(r, res, counts, conns))
-		for _, mm := range mismatches(lr.Expected, counts) {
-			lr.Mismatches = append(lr.Mismatches, fmt.Sprintf("run %d: %s", r, mm))
-		}
-		progress("run %d/%d listing %d customers %7.2fs  peak RSS %5.1f MiB  requests %v", r, o.Runs, o.ListN, res.Wall.Seconds(), mib(res.peakRSSKiB()), counts)
 	}
-	lr.summarize()
-	return lr, nil
+	for _, lr := range reports {
+		lr.summarize()
+	}
+	if len(reports) == 2 && reports[0].Skipped == "" && reports[1].PagingSeconds > 0 {
+		reports[1].PagingVsSequential = reports[1].PagingSeconds / reports[0].PagingSeconds
+	}
+	return reports, nil
 }
 
-// hasDataSource asks Terraform for the provider's schema.
-func hasDataSource(ctx context.Context, w *workspace, name string) (bool, error) {
+// schemaNames is what the benchmark needs of the provider's schema: the
+// names of its data sources and of its provider arguments.
+type schemaNames map[string]map[string]bool
+
+func (s schemaNames) has(kind, name string) bool { return s[kind][name] }
+
+// providerSchema asks Terraform for the provider's schema.
+func providerSchema(ctx context.Context, w *workspace) (schemaNames, error) {
 	res, err := w.run(ctx, []string{"providers", "schema", "-json"})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	var schema struct {
 		ProviderSchemas map[string]struct {
+			Provider struct {
+				Block struct {
+					Attributes map[string]json.RawMessage `json:"attributes"`
+				} `json:"block"`
+			} `json:"provider"`
 			DataSourceSchemas map[string]json.RawMessage `json:"data_source_schemas"`
 		} `json:"provider_schemas"`
 	}
@@ -492,10 +544,17 @@ func hasDataSource(ctx context.Context, w *workspace, name string) (bool, error)
 		out = out[i:] // drop the dev_overrides warning, if any
 	}
 	if err := json.Unmarshal([]byte(out), &schema); err != nil {
-		return false, fmt.Errorf("reading terraform providers schema -json: %w", err)
+		return nil, fmt.Errorf("reading terraform providers schema -json: %w", err)
 	}
-	_, ok := schema.ProviderSchemas[monriAddress].DataSourceSchemas[name]
-	return ok, nil
+	ps := schema.ProviderSchemas[monriAddress]
+	names := schemaNames{"provider": {}, "data_source": {}}
+	for name := range ps.Provider.Block.Attributes {
+		names["provider"][name] = true
+	}
+	for name := range ps.DataSourceSchemas {
+		names["data_source"][name] = true
+	}
+	return names, nil
 }
 
 func goBuild(ctx context.Context, repo, out, pkg string, flags ...string) error {

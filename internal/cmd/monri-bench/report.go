@@ -8,9 +8,12 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
 // Targets (issue 7).
@@ -21,18 +24,27 @@ const (
 	rssLimitMiB         = 48.0
 )
 
+// Targets of the 10,000-customer listing at the default max_concurrent_pages
+// (issue 13).
+const (
+	listingPagingTarget = 0.5  // paging time / the sequential latency floor, and / the paging time at P=1
+	listingRSSLimitMiB  = 96.0 // provider peak RSS
+)
+
 type report struct {
-	ID               string         `json:"id"`
-	Time             string         `json:"time"`
-	Commit           string         `json:"commit"`
-	Dirty            bool           `json:"dirty"`
-	GoVersion        string         `json:"go_version"`
-	TerraformVersion string         `json:"terraform_version"`
-	CPUs             int            `json:"cpus"`
-	Config           reportConfig   `json:"config"`
-	Steps            []*stepReport  `json:"steps"`
-	Listing          *listingReport `json:"listing,omitempty"`
-	Missed           []string       `json:"missed"`
+	ID               string        `json:"id"`
+	Time             string        `json:"time"`
+	Commit           string        `json:"commit"`
+	Dirty            bool          `json:"dirty"`
+	GoVersion        string        `json:"go_version"`
+	TerraformVersion string        `json:"terraform_version"`
+	CPUs             int           `json:"cpus"`
+	Config           reportConfig  `json:"config"`
+	Steps            []*stepReport `json:"steps"`
+	// Listings are the listing at max_concurrent_pages = 1 and at the
+	// provider's default, in that order.
+	Listings []*listingReport `json:"listings,omitempty"`
+	Missed   []string         `json:"missed"`
 }
 
 type reportConfig struct {
@@ -60,6 +72,9 @@ type sample struct {
 	Requests            map[string]int `json:"requests"`
 	// Connections is the number of TCP connections the sandbox accepted.
 	Connections int `json:"connections"`
+	// PagingSeconds is a listing's paging time, measured in the sandbox:
+	// from the first listing request received to the last one answered.
+	PagingSeconds float64 `json:"paging_seconds,omitempty"`
 }
 
 func newSample(run int, res result, counts map[string]int, conns int) sample {
@@ -129,19 +144,77 @@ func (r *stepReport) summarize(o options) {
 }
 
 type listingReport struct {
-	Customers    int            `json:"customers"`
-	PageSize     int            `json:"page_size"`
-	Expected     map[string]int `json:"expected_requests"`
-	FloorSeconds float64        `json:"latency_floor_seconds"`
-	Skipped      string         `json:"skipped,omitempty"`
+	Customers int `json:"customers"`
+	PageSize  int `json:"page_size"`
+	// MaxConcurrentPages is the provider's max_concurrent_pages (P);
+	// Default is true when it is the provider's default (not set).
+	MaxConcurrentPages int  `json:"max_concurrent_pages"`
+	Default            bool `json:"default"`
+	// Expected is the sequential listing's exact request count,
+	// ceil(N/page) + 1; MaxRequests the most a listing at P may make,
+	// ceil(N/page) + P.
+	Expected    map[string]int `json:"expected_requests"`
+	MaxRequests int            `json:"max_requests"`
+	// FloorSeconds is the sequential latency floor: ceil(N/page) + 1
+	// requests × latency.
+	FloorSeconds float64 `json:"latency_floor_seconds"`
+	Skipped      string  `json:"skipped,omitempty"`
 	side
-	RequestsOK bool     `json:"requests_ok"`
-	Mismatches []string `json:"mismatches"`
+	// PagingSeconds is the median paging time; PagingVsFloor is it over
+	// FloorSeconds, PagingVsSequential over the paging time at P=1 (set at
+	// the default P).
+	PagingSeconds      float64  `json:"paging_seconds"`
+	PagingVsFloor      float64  `json:"paging_vs_floor"`
+	PagingVsSequential float64  `json:"paging_vs_sequential,omitempty"`
+	RequestsOK         bool     `json:"requests_ok"`
+	Mismatches         []string `json:"mismatches"`
 }
 
 func (l *listingReport) summarize() {
 	l.side.summarize()
+	l.PagingSeconds = median(l.Samples, func(x sample) float64 { return x.PagingSeconds })
+	if l.FloorSeconds > 0 {
+		l.PagingVsFloor = l.PagingSeconds / l.FloorSeconds
+	}
 	l.RequestsOK = len(l.Mismatches) == 0
+}
+
+// requestMismatches checks a listing's requests: only GET /v2/customers,
+// exactly ceil(N/page) + 1 of them at P=1, and from that to ceil(N/page) + P
+// at a larger P (up to P - 1 pages past the end may be in flight when the
+// empty page arrives).
+func (l *listingReport) requestMismatches(counts map[string]int) []string {
+	if l.MaxConcurrentPages <= 1 {
+		return mismatches(l.Expected, counts)
+	}
+	route := sandbox.RouteListCustomers
+	others := maps.Clone(counts)
+	delete(others, route)
+	out := mismatches(nil, others)
+	if n, least := counts[route], l.Expected[route]; n < least || n > l.MaxRequests {
+		out = append(out, fmt.Sprintf("%s: %d requests, want %d to %d", route, n, least, l.MaxRequests))
+	}
+	return out
+}
+
+// targetsMissed lists the listing targets a listing at the default P misses.
+func (l *listingReport) targetsMissed() []string {
+	if !l.Default || l.Skipped != "" {
+		return nil
+	}
+	var out []string
+	if l.PagingVsFloor > listingPagingTarget {
+		out = append(out, fmt.Sprintf("listing at P=%d: paging %.2f s is %.2f× the sequential latency floor %.2f s; target ≤ %.2f×",
+			l.MaxConcurrentPages, l.PagingSeconds, l.PagingVsFloor, l.FloorSeconds, listingPagingTarget))
+	}
+	if l.PagingVsSequential > listingPagingTarget {
+		out = append(out, fmt.Sprintf("listing at P=%d: paging is %.2f× the paging at P=1; target ≤ %.2f×",
+			l.MaxConcurrentPages, l.PagingVsSequential, listingPagingTarget))
+	}
+	if l.PeakRSSMiB > listingRSSLimitMiB {
+		out = append(out, fmt.Sprintf("listing at P=%d: provider peak RSS %.1f MiB; target ≤ %.0f MiB", l.MaxConcurrentPages, l.PeakRSSMiB, listingRSSLimitMiB))
+	}
+	return out
 }
 
 func newReport(o options) *report {
@@ -206,10 +279,11 @@ func collectMissed(rep *report) {
 			rep.Missed = append(rep.Missed, s.Step+": "+m)
 		}
 	}
-	if l := rep.Listing; l != nil {
+	for _, l := range rep.Listings {
 		for _, m := range l.Mismatches {
-			rep.Missed = append(rep.Missed, "listing: "+m)
+			rep.Missed = append(rep.Missed, fmt.Sprintf("listing at P=%d: %s", l.MaxConcurrentPages, m))
 		}
+		rep.Missed = append(rep.Missed, l.targetsMissed()...)
 	}
 }
 
@@ -269,16 +343,7 @@ func renderTable(rep *report) string {
 	}
 	b.WriteString("\n" + tabulate(rows.String(), 0))
 
-	if l := rep.Listing; l != nil {
-		fmt.Fprintf(&b, "\nlisting %d customers with data.monri_customers (page size %d):\n", l.Customers, l.PageSize)
-		if l.Skipped != "" {
-			fmt.Fprintf(&b, "  SKIPPED: %s\n", l.Skipped)
-		} else {
-			fmt.Fprintf(&b, "  %.2f s (latency floor %.2f s, requests are sequential), peak RSS %.1f MiB, CPU provider %.2f s terraform %.2f s, connections %.0f\n",
-				l.WallSeconds, l.FloorSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds, l.TerraformCPUSeconds, l.Connections)
-			fmt.Fprintf(&b, "  requests %s, target (exact) %s: %s\n", runCounts(l.Samples), formatCounts(l.Expected), mark(l.RequestsOK))
-		}
-	}
+	b.WriteString(renderListings(rep.Listings, c.LatencyMS))
 
 	if len(rep.Missed) == 0 {
 		b.WriteString("\nall targets met\n")
@@ -288,6 +353,45 @@ func renderTable(rep *report) string {
 	for _, m := range rep.Missed {
 		b.WriteString("  - " + m + "\n")
 	}
+	return b.String()
+}
+
+// renderListings is the listing table: P=1 and the default P side by side.
+func renderListings(ls []*listingReport, latencyMS int) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	l0 := ls[0]
+	fmt.Fprintf(&b, "\nlisting %d customers with data.monri_customers (page size %d; sequential latency floor %d requests × %d ms = %.2f s):\n",
+		l0.Customers, l0.PageSize, l0.Expected[sandbox.RouteListCustomers], latencyMS, l0.FloorSeconds)
+	b.WriteString("paging = first listing request received to last answered, in the sandbox; run = the whole terraform apply (Terraform's handling of the objects included)\n")
+	var rows, skipped strings.Builder
+	rows.WriteString("P\tpaging s\t/floor\t/P=1\trun s\tpeak RSS MiB\tpCPU s\ttfCPU s\tconns\trequests (per run when they differ)\ttarget\tcheck\n")
+	for _, l := range ls {
+		p := strconv.Itoa(l.MaxConcurrentPages)
+		if l.Default {
+			p += " (default)"
+		}
+		if l.Skipped != "" {
+			fmt.Fprintf(&skipped, "P=%s: SKIPPED: %s\n", p, l.Skipped)
+			continue
+		}
+		vsSeq, target := "-", fmt.Sprintf("exactly %d", l.Expected[sandbox.RouteListCustomers])
+		if l.PagingVsSequential > 0 {
+			vsSeq = fmt.Sprintf("%.2f", l.PagingVsSequential)
+		}
+		if l.MaxConcurrentPages > 1 {
+			target = fmt.Sprintf("%d to %d", l.Expected[sandbox.RouteListCustomers], l.MaxRequests)
+		}
+		fmt.Fprintf(&rows, "%s\t%.2f\t%.2f\t%s\t%.2f\t%.1f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\n",
+			p, l.PagingSeconds, l.PagingVsFloor, vsSeq, l.WallSeconds, l.PeakRSSMiB, l.ProviderCPUSeconds, l.TerraformCPUSeconds,
+			l.Connections, runCounts(l.Samples), target, mark(l.RequestsOK))
+	}
+	b.WriteString(tabulate(rows.String(), 0))
+	b.WriteString(skipped.String())
+	fmt.Fprintf(&b, "targets at the default P: paging ≤ %.2f× the floor and ≤ %.2f× P=1's, requests ≤ ceil(N/page) + P, provider peak RSS ≤ %.0f MiB\n",
+		listingPagingTarget, listingPagingTarget, listingRSSLimitMiB)
 	return b.String()
 }
 

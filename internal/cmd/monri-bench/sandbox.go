@@ -12,13 +12,17 @@ import (
 
 // benchSandbox is the sandbox served on a loopback listener of our own (what
 // sandbox.Start does), so that the benchmark can also count the TCP
-// connections the provider opens: with connection reuse a step needs about
-// one per concurrent request, not one per request.
+// connections the provider opens (with connection reuse a step needs about
+// one per concurrent request, not one per request) and time a listing's
+// paging: from the first GET /v2/customers received to the last answered.
 type benchSandbox struct {
 	*sandbox.Server
 	url   string
 	srv   *http.Server
 	conns atomic.Int64
+	// listFirst and listLast are the Unix nanoseconds at which the first
+	// listing request arrived and the last one was answered.
+	listFirst, listLast atomic.Int64
 }
 
 func startSandbox(ctx context.Context, opts sandbox.Options) (*benchSandbox, error) {
@@ -33,7 +37,7 @@ func startSandbox(ctx context.Context, opts sandbox.Options) (*benchSandbox, err
 	}
 	b := &benchSandbox{Server: s, url: "http://" + ln.Addr().String()}
 	b.srv = &http.Server{
-		Handler:           s,
+		Handler:           http.HandlerFunc(b.serveTimed),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(_ net.Conn, st http.ConnState) {
 			if st == http.StateNew {
@@ -47,10 +51,41 @@ func startSandbox(ctx context.Context, opts sandbox.Options) (*benchSandbox, err
 
 func (b *benchSandbox) URL() string { return b.url }
 
-// ResetCounters zeroes the sandbox's request counters and the connection count.
+// serveTimed serves a request, noting when listing requests arrive and are
+// answered (the sandbox's latency is part of the answer).
+func (b *benchSandbox) serveTimed(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet || r.URL.Path != "/v2/customers" {
+		b.ServeHTTP(w, r)
+		return
+	}
+	b.listFirst.CompareAndSwap(0, time.Now().UnixNano())
+	b.ServeHTTP(w, r)
+	end := time.Now().UnixNano()
+	for {
+		last := b.listLast.Load()
+		if end <= last || b.listLast.CompareAndSwap(last, end) {
+			return
+		}
+	}
+}
+
+// ResetCounters zeroes the sandbox's request counters, the connection count
+// and the paging time.
 func (b *benchSandbox) ResetCounters() {
 	b.Server.ResetCounters()
 	b.conns.Store(0)
+	b.listFirst.Store(0)
+	b.listLast.Store(0)
+}
+
+// PagingTime is the time from the first listing request received to the last
+// one answered since ResetCounters (0 without listing requests).
+func (b *benchSandbox) PagingTime() time.Duration {
+	first, last := b.listFirst.Load(), b.listLast.Load()
+	if first == 0 || last < first {
+		return 0
+	}
+	return time.Duration(last - first)
 }
 
 // Connections is the number of TCP connections accepted since ResetCounters.
