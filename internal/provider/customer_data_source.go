@@ -163,8 +163,8 @@ func requireClient(c *monri.Client, diags *diag.Diagnostics) bool {
 var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg customerDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	cfg, diags := customerLookupFromTerraform(ctx, req.Config.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || !requireClient(d.client, &resp.Diagnostics) {
 		return
 	}
@@ -217,8 +217,11 @@ func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 
-	state := customerDataFromAPI(cust)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	v, diags := customerDataFromAPI(cust).terraformValue(ctx)
+	resp.Diagnostics.Append(diags...)
+	if !diags.HasError() {
+		resp.State.Raw = v
+	}
 }
 
 // findByEmail finds the one live customer with this email (case-insensitive)

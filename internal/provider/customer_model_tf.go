@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -19,9 +20,12 @@ import (
 // name, in terraform-plugin-framework v1.19), which made them a tenth of the
 // provider's CPU time in `make bench`; this is a table walk. The
 // monri_customers data source writes its (possibly thousands of) customers
-// the same way; the other data sources, with one object each, keep using Get
-// and Set. TestCustomerModelTerraform and TestCustomersStateValue check that
-// both ways give identical values, field for field.
+// the same way, and the monri_customer data source reads its lookup keys and
+// writes its customer so too (Get and Set were half of that ReadDataSource's
+// allocations, BenchmarkRPC); the other data sources keep using Get and Set.
+// TestCustomerModelTerraform, TestCustomerDataTerraform and
+// TestCustomersStateValue check that both ways give identical values, field
+// for field.
 
 // modelAttr is one attribute of customerModel: its schema name and how to
 // read and write the field.
@@ -92,20 +96,67 @@ var customerObjectType = sync.OnceValue(func() tftypes.Type {
 // req.State.Raw).
 func customerFromTerraform(ctx context.Context, raw tftypes.Value) (customerResourceModel, diag.Diagnostics) {
 	var m customerResourceModel
-	var attrs map[string]tftypes.Value
-	if err := raw.As(&attrs); err != nil {
-		return m, modelBug("reading", err)
+	diags := readAttributes(ctx, raw, m.attributes())
+	return m, diags
+}
+
+// customerKeyFromTerraform reads only what a delete needs of a monri_customer
+// state: its id and its timeouts block (customerFromTerraform converts all 14,
+// a third of the RPC's allocations beyond the baseline's).
+func customerKeyFromTerraform(ctx context.Context, raw tftypes.Value) (customerResourceModel, diag.Diagnostics) {
+	var m customerResourceModel
+	diags := readAttributes(ctx, raw, []modelAttr{
+		attrOf("id", types.StringType, &m.ID),
+		attrOf("timeouts", customerTimeoutsType(), &m.Timeouts),
+	})
+	return m, diags
+}
+
+// customerLookupFromTerraform reads the monri_customer data source's lookup
+// keys (id, merchant_customer_id, email) from its configuration.
+func customerLookupFromTerraform(ctx context.Context, raw tftypes.Value) (customerDataModel, diag.Diagnostics) {
+	var m customerDataModel
+	diags := readAttributes(ctx, raw, []modelAttr{
+		attrOf("id", types.StringType, &m.ID),
+		attrOf("merchant_customer_id", types.StringType, &m.MerchantCustomerID),
+		attrOf("email", emailType{}, &m.Email),
+	})
+	return m, diags
+}
+
+// customerDataObjectType is the Terraform type of the monri_customer data
+// source.
+var customerDataObjectType = sync.OnceValue(func() tftypes.Type {
+	var resp datasource.SchemaResponse
+	(&customerDataSource{}).Schema(context.Background(), datasource.SchemaRequest{}, &resp)
+	return resp.Schema.Type().TerraformType(context.Background())
+})
+
+// terraformValue is the model as the monri_customer data source's state.
+func (m customerDataModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
+	v, err := objectValue(ctx, customerDataObjectType(), m.attributes())
+	if err != nil {
+		return tftypes.Value{}, modelBug("writing", err)
 	}
-	for _, a := range m.attributes() {
-		v, ok := attrs[a.name]
+	return v, nil
+}
+
+// readAttributes sets each of attrs from the object raw.
+func readAttributes(ctx context.Context, raw tftypes.Value, attrs []modelAttr) diag.Diagnostics {
+	var vals map[string]tftypes.Value
+	if err := raw.As(&vals); err != nil {
+		return modelBug("reading", err)
+	}
+	for _, a := range attrs {
+		v, ok := vals[a.name]
 		if !ok {
-			return m, modelBug("reading", fmt.Errorf("attribute %q is missing", a.name))
+			return modelBug("reading", fmt.Errorf("attribute %q is missing", a.name))
 		}
 		if err := a.set(ctx, v); err != nil {
-			return m, modelBug("reading", fmt.Errorf("attribute %q: %w", a.name, err))
+			return modelBug("reading", fmt.Errorf("attribute %q: %w", a.name, err))
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // terraformValue is the model as a monri_customer object, for resp.State.Raw.

@@ -269,3 +269,56 @@ func TestCustomersStateValue(t *testing.T) {
 		t.Fatal("a state type that is not an object must be an error")
 	}
 }
+
+// TestCustomerDataTerraform: the monri_customer data source reads its lookup
+// keys and writes its state as tfsdk's Get and Set do.
+func TestCustomerDataTerraform(t *testing.T) {
+	ctx := context.Background()
+	var sresp datasource.SchemaResponse
+	NewCustomerDataSource().Schema(ctx, datasource.SchemaRequest{}, &sresp)
+	schema := sresp.Schema
+	if !customerDataObjectType().Equal(schema.Type().TerraformType(ctx)) {
+		t.Fatalf("customerDataObjectType is %s, the schema's type %s", customerDataObjectType(), schema.Type().TerraformType(ctx))
+	}
+
+	deletedAt := "2026-11-21T12:00:00Z"
+	for name, c := range map[string]monri.Customer{
+		"full": {UUID: "u-full", MerchantCustomerID: sp("m"), Description: sp("d"), Email: sp("A@b.c"), Name: sp("N"),
+			Phone: sp("1"), ZipCode: sp("71000"), City: sp("Sarajevo"), Address: sp("Address 1"), Country: sp("BA"),
+			Metadata: map[string]string{"k": "v"}, CreatedAt: "2026-11-21T10:00:00Z", UpdatedAt: "2026-11-21T11:00:00Z"},
+		"minimal": {UUID: "u-min", Metadata: map[string]string{}, CreatedAt: "2026-11-21T10:00:00Z"},
+		"deleted": {UUID: "u-del", Name: sp(""), Deleted: true, DeletedAt: &deletedAt, CreatedAt: "2026-11-21T09:00:00Z"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := customerDataFromAPI(&c)
+			ref := tfsdk.State{Schema: schema}
+			if d := ref.Set(ctx, &m); d.HasError() {
+				t.Fatal(d)
+			}
+			got, d := m.terraformValue(ctx)
+			if d.HasError() {
+				t.Fatal(d)
+			}
+			if !got.Equal(ref.Raw) {
+				t.Fatalf("terraformValue\n%s\ntfsdk Set\n%s", got, ref.Raw)
+			}
+
+			// Read back as a configuration: the lookup keys are tfsdk Get's.
+			var want customerDataModel
+			if d := (tfsdk.Config{Schema: schema, Raw: ref.Raw}).Get(ctx, &want); d.HasError() {
+				t.Fatal(d)
+			}
+			keys, d := customerLookupFromTerraform(ctx, ref.Raw)
+			if d.HasError() {
+				t.Fatal(d)
+			}
+			if !keys.ID.Equal(want.ID) || !keys.MerchantCustomerID.Equal(want.MerchantCustomerID) || !keys.Email.Equal(want.Email) {
+				t.Fatalf("lookup keys %v %v %v, tfsdk Get %v %v %v", keys.ID, keys.MerchantCustomerID, keys.Email,
+					want.ID, want.MerchantCustomerID, want.Email)
+			}
+		})
+	}
+	if _, d := customerLookupFromTerraform(ctx, tftypes.NewValue(tftypes.String, "x")); !d.HasError() {
+		t.Fatal("a configuration that is not an object must be an error")
+	}
+}

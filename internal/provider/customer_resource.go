@@ -327,7 +327,7 @@ func addFieldsKeptErrors(diags *diag.Diagnostics, uuid string, fields []string) 
 }
 
 func (r *customerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, diags := customerFromTerraform(ctx, req.State.Raw)
+	state, diags := customerKeyFromTerraform(ctx, req.State.Raw)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
