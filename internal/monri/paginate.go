@@ -70,24 +70,29 @@ type pageStats struct {
 // offset 0, then at offset += len(page), until an empty page: a short page is
 // never the end (the server may cap the page size), and items are
 // de-duplicated by key (a create while paging shifts offsets and repeats an
-// item). A non-empty page of items that were all seen already means the
-// server ignores offset: an error rather than a loop or a silent truncation.
+// item). A non-empty page of items that were all seen already is the end
+// when it is shorter than the pages before it (the listing's tail, shifted
+// by creates), and otherwise means the server ignores offset: an error
+// rather than a loop or a silent truncation.
 //
-// With parallel P > 1, the first page (and, when it was shorter than asked,
-// the second) reveals the effective page size e; then up to P pages of e at
-// offsets o, o+e, o+2e, ... are in flight at once, and their items are
-// handed to visit in the API's order however the answers arrive. Requests:
-// at most ceil(N/e) + P for N items, as no page is sent once an empty one has
-// come back. Paging falls back to the sequential loop, from just after the
-// page in question, when a page repeats an item already seen (customers were
-// created while paging: pages evaluated out of order may then have left a gap
-// further on, which sequential paging from there cannot leave, as an item
-// only moves to higher offsets) or when a short page is followed by a
-// non-empty one (the listing changed shape while paging). As long as no page
-// repeated an item, concurrent pages cannot have skipped one: a gap needs a
-// page to be evaluated with more creates before it than the page after it,
-// and the page 0 is evaluated before any other, so the shift must have grown
-// somewhere earlier, which repeats an item there.
+// With parallel P > 1, the first page reveals the effective page size e
+// (when it is shorter than asked, the second page tells whether the server
+// caps pages at that size or the listing is that short); then up to P pages
+// of e at offsets o, o+e, o+2e, ... are in flight at once, and their items
+// are handed to visit in the API's order however the answers arrive. No page
+// is sent after a short one: a listing of N items that does not change
+// takes floor(N/e) + P requests at most (within ceil(N/e) + P).
+//
+// Paging falls back to the sequential loop, from just after the page in
+// question, when a page repeats an item already seen (customers were
+// created while paging) or when a short page is followed by a non-empty one
+// (the listing changed shape). Until a page repeats an item, concurrent
+// pages cannot have skipped one: creates only move items to higher offsets,
+// so a gap between two pages needs the first to be evaluated after more
+// creates than the second; as the first page was evaluated before any
+// other, the shift must have grown between two earlier pages, which repeats
+// an item there. Sequential paging from a page answered before the next is
+// sent never skips an item either.
 type pager[T any] struct {
 	key      func(T) string
 	fetch    func(context.Context, ListParams) ([]T, error)
@@ -100,6 +105,7 @@ type pager[T any] struct {
 	visit func(T) (verdict, error)
 
 	seen     map[string]struct{}
+	longest  int // the longest page so far
 	stats    pageStats
 	inFlight atomic.Int64
 	maxIn    atomic.Int64
@@ -159,7 +165,15 @@ func (p *pager[T]) take(page []T) (fresh int, repeat, done bool, err error) {
 	return fresh, repeat, after, nil
 }
 
-func allSeen(offset, n int) error {
+// allSeen is the verdict on a non-empty page of n items, all seen already,
+// asked for with limit at offset. A full page means the server ignores
+// offset: an error. A shorter one is the end of a listing that customers
+// created while paging shifted by as many items: its items were seen on the
+// page before, so nothing is left (nil).
+func allSeen(offset, n, limit int) error {
+	if n < limit {
+		return nil
+	}
 	return fmt.Errorf("listing stopped at offset %d: the server returned a page of %d items that were all already seen (it may be ignoring offset)", offset, n)
 }
 
@@ -185,67 +199,61 @@ func (p *pager[T]) run(ctx context.Context) (pageStats, error) {
 
 func (p *pager[T]) page(ctx context.Context) error {
 	offset := 0
-	// Sequential pages until the effective page size is known: the first,
-	// and the second when the first was shorter than asked (the server caps
-	// pages, or the listing is that short).
-	eff := 0
-	for step := 0; ; step++ {
-		limit := p.limitFor(p.size)
+	// fetchNext asks for the page at offset, hands its new items on and
+	// moves offset past it. It reports the page's length and limit, whether
+	// it repeated an item, and whether the listing is over.
+	fetchNext := func() (n, limit int, repeat, done bool, err error) {
+		limit = p.limitFor(p.size)
 		if limit <= 0 {
-			return nil
+			return 0, limit, false, true, nil
 		}
 		p.stats.requests++
 		page, err := p.get(ctx, ListParams{Limit: limit, Offset: offset})
-		if err != nil {
-			return err
+		if err != nil || len(page) == 0 {
+			return 0, limit, false, true, err
 		}
-		if len(page) == 0 {
-			return nil
-		}
-		fresh, _, done, err := p.take(page)
+		fresh, repeat, done, err := p.take(page)
 		if err != nil || done {
-			return err
+			return len(page), limit, repeat, true, err
 		}
 		if fresh == 0 {
-			return allSeen(offset, len(page))
+			// Shorter than the pages before it (the server may cap
+			// every page below the limit asked for) is the end.
+			return len(page), limit, repeat, true, allSeen(offset, len(page), min(limit, p.longest))
 		}
+		p.longest = max(p.longest, len(page))
 		offset += len(page)
-		if p.parallel == 1 || step == 1 || len(page) == limit {
-			eff = len(page)
-			if step == 1 {
-				eff = max(eff, offset-len(page))
-			}
-			break
-		}
+		return len(page), limit, repeat, false, nil
+	}
+	// The first page reveals the effective page size; when it is shorter
+	// than asked (the server caps pages, or the listing is that short), the
+	// second page tells which.
+	n0, limit0, _, done, err := fetchNext()
+	if err != nil || done {
+		return err
 	}
 	if p.parallel > 1 {
-		next, done, err := p.concurrent(ctx, offset, eff)
-		if err != nil || done {
-			return err
+		eff := n0
+		concurrent := n0 == limit0
+		if !concurrent {
+			n1, _, repeat, done, err := fetchNext()
+			if err != nil || done {
+				return err
+			}
+			concurrent = n1 == n0 && !repeat
 		}
-		offset = next
+		if concurrent {
+			next, done, err := p.concurrent(ctx, offset, eff)
+			if err != nil || done {
+				return err
+			}
+			offset = next
+		}
 	}
 	for {
-		limit := p.limitFor(p.size)
-		if limit <= 0 {
-			return nil
-		}
-		p.stats.requests++
-		page, err := p.get(ctx, ListParams{Limit: limit, Offset: offset})
-		if err != nil {
+		if _, _, _, done, err := fetchNext(); err != nil || done {
 			return err
 		}
-		if len(page) == 0 {
-			return nil
-		}
-		fresh, _, done, err := p.take(page)
-		if err != nil || done {
-			return err
-		}
-		if fresh == 0 {
-			return allSeen(offset, len(page))
-		}
-		offset += len(page)
 	}
 }
 
@@ -269,7 +277,7 @@ func (p *pager[T]) concurrent(ctx context.Context, offset, eff int) (next int, d
 	}()
 	var queue []*slot[T]
 	dispatchAt := offset
-	ended := false // an empty page came back: send no more
+	ended := false // a short page was taken: send no more
 	outstanding := func() int {
 		n := 0
 		for _, s := range queue {
@@ -326,25 +334,17 @@ func (p *pager[T]) concurrent(ctx context.Context, offset, eff int) (next int, d
 			return 0, true, err
 		}
 		if fresh == 0 {
-			return 0, true, allSeen(s.params.Offset, len(s.items))
+			return 0, true, allSeen(s.params.Offset, len(s.items), s.params.Limit)
 		}
 		end := s.params.Offset + len(s.items)
 		if repeat {
 			return end, false, nil
 		}
 		if len(s.items) < s.params.Limit {
+			// Most likely the last page: send no more, and see whether
+			// the next page (if sent already) is empty.
 			short = end
-		}
-		// Stop sending once a page came back empty (checked on every
-		// answer, not only the one taken next).
-		for _, q := range queue {
-			select {
-			case <-q.done:
-				if q.err == nil && len(q.items) == 0 {
-					ended = true
-				}
-			default:
-			}
+			ended = true
 		}
 	}
 }

@@ -45,11 +45,12 @@ data "monri_customer" "x" {
 		Steps: []resource.TestStep{
 			{
 				// One match; every page is read (Monri has no lookup by
-				// email): 3 pages of 100 and the empty one.
+				// email): 3 pages of 100 and the empty one (and pages
+				// still in flight when it came back).
 				PreConfig: s.ResetCounters,
 				Config:    config("ana.kovac@EXAMPLE.com"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, 4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, 4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(ids[10])),

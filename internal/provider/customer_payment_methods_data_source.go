@@ -148,12 +148,9 @@ func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasou
 	}
 	customerID := state.CustomerID.ValueString()
 	includeExpired := state.IncludeExpired.IsNull() || state.IncludeExpired.ValueBool()
-	pms, err := monri.PaginateKept(ctx, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())},
-		func(p monri.PaymentMethod) string { return p.ID },
+	pms, err := d.client.FindPaymentMethods(ctx, customerID,
 		func(p monri.PaymentMethod) bool { return includeExpired || !p.Expired },
-		func(ctx context.Context, p monri.ListParams) ([]monri.PaymentMethod, error) {
-			return d.client.ListPaymentMethods(ctx, customerID, p)
-		})
+		monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())})
 	switch {
 	case errors.Is(err, monri.ErrNotFound):
 		resp.Diagnostics.AddAttributeError(path.Root("customer_id"), "Unable to List Monri Payment Methods",

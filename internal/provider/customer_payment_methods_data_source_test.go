@@ -98,8 +98,9 @@ data "monri_customer_payment_methods" "many" {
 				Config:    config(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// none: the empty page; one: [1] then empty; many (pages
-					// capped at 20): 20, 20, 5, then empty.
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListPaymentMethods, 1+2+4))},
+					// capped at 20): 20, 20, 5, then empty (and pages still in
+					// flight when it came back).
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListPaymentMethods, 1+2+4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.monri_customer_payment_methods.none", tfjsonpath.New("payment_methods"),

@@ -59,7 +59,7 @@ data "monri_customers" "x" {
 	}
 	requests := func(n int) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, n))},
+			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, n))},
 		}
 	}
 	step := func(attrs string, want []string, nRequests int) resource.TestStep {
@@ -138,7 +138,7 @@ data "monri_customers" "x" {
 	}
 	requests := func(n int) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, n))},
+			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, n))},
 		}
 	}
 

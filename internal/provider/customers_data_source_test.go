@@ -67,11 +67,11 @@ data "monri_customers" "all" {}
 `,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// The step's first plan reads the data source once.
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, wantRequests))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, wantRequests))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					// Applying the saved plan does not read it again.
-					dsStateNow(dsWantRequests(s, sandbox.RouteListCustomers, wantRequests)),
+					dsStateNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, wantRequests)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), dsIDList(all)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"id":                   knownvalue.StringExact(newest.UUID),

@@ -119,3 +119,26 @@ func (l *httpLogger) LogRequest(ctx context.Context, r monri.RequestLog) {
 	}
 	tflog.SubsystemDebug(ctx, httpSubsystem, "Monri API request", fields)
 }
+
+// LogListing logs one line per listing at DEBUG: the endpoint, the items it
+// returned, the page requests, the most pages in flight at once and the
+// paging time (from the first request sent to the last answer received).
+func (l *httpLogger) LogListing(ctx context.Context, r monri.ListingLog) {
+	if l.off {
+		return
+	}
+	ctx = l.subsystem(ctx)
+	fields := map[string]any{
+		"path":            r.Path,
+		"items":           r.Items,
+		"requests":        r.Requests,
+		"pages_in_flight": r.MaxInFlight,
+		"paging_time_ms":  r.Duration.Milliseconds(),
+	}
+	if r.Err != nil {
+		fields["error"] = r.Err.Error()
+	}
+	tflog.SubsystemDebug(ctx, httpSubsystem, "Monri API listing", fields)
+}
+
+var _ monri.ListingLogger = (*httpLogger)(nil)

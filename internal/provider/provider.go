@@ -38,6 +38,7 @@ const (
 	EnvMaxRetries           = "MONRI_MAX_RETRIES"
 	EnvMaxRequestsPerSecond = "MONRI_MAX_REQUESTS_PER_SECOND"
 	EnvAuthentication       = "MONRI_AUTHENTICATION"
+	EnvMaxConcurrentPages   = "MONRI_MAX_CONCURRENT_PAGES"
 )
 
 var (
@@ -68,6 +69,7 @@ type providerModel struct {
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 	Authentication       types.String  `tfsdk:"authentication"`
+	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -153,6 +155,15 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"Use `access_token` if Monri answers 401 to correctly signed requests. Can also be set with `" + EnvAuthentication + "`.",
 				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken)},
 			},
+			"max_concurrent_pages": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "How many pages of a listing (`monri_customers`, `monri_customer` by `email`, " +
+					"`monri_customer_payment_methods` and the `monri_customer` list resource) may be requested at once. " +
+					"The first page shows how many items Monri serves per page; then up to this many pages are in flight, " +
+					"within `max_requests_per_second`, and the results stay in Monri's order, each item once. " +
+					"`1` pages one page at a time. 1 to 16; defaults to 4. Can also be set with `" + EnvMaxConcurrentPages + "`.",
+				Validators: []validator.Int64{int64validator.Between(1, monri.MaxConcurrentPagesLimit)},
+			},
 		},
 	}
 }
@@ -172,8 +183,9 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"max_retries":             cfg.MaxRetries.IsUnknown(),
 		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(),
 		"authentication":          cfg.Authentication.IsUnknown(),
+		"max_concurrent_pages":    cfg.MaxConcurrentPages.IsUnknown(),
 	}
-	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication"} {
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
 				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
@@ -283,6 +295,18 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 				fmt.Sprintf("The environment variable %s is %q; it must be a number of requests per second, 0 or more.", EnvMaxRequestsPerSecond, s))
 		}
 		out.MaxRequestsPerSecond = f
+	}
+	out.MaxConcurrentPages = monri.DefaultMaxConcurrentPages
+	if !cfg.MaxConcurrentPages.IsNull() {
+		out.MaxConcurrentPages = int(cfg.MaxConcurrentPages.ValueInt64())
+	} else if s, ok := lookupEnv(EnvMaxConcurrentPages); ok && s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > monri.MaxConcurrentPagesLimit {
+			diags.AddAttributeError(path.Root("max_concurrent_pages"), "Invalid Monri Max Concurrent Pages",
+				fmt.Sprintf("The environment variable %s (max_concurrent_pages) is %q; it must be a whole number from 1 (one page at a time) to %d.",
+					EnvMaxConcurrentPages, s, monri.MaxConcurrentPagesLimit))
+		}
+		out.MaxConcurrentPages = n
 	}
 	switch auth, src := str(cfg.Authentication, EnvAuthentication); auth {
 	case "", monri.AuthSignature:

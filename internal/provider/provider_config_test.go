@@ -26,7 +26,7 @@ func nullConfig() providerModel {
 	return providerModel{
 		AuthenticityToken: types.StringNull(), MerchantKey: types.StringNull(), Environment: types.StringNull(),
 		BaseURL: types.StringNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
-		MaxRequestsPerSecond: types.Float64Null(), Authentication: types.StringNull(),
+		MaxRequestsPerSecond: types.Float64Null(), Authentication: types.StringNull(), MaxConcurrentPages: types.Int64Null(),
 	}
 }
 
@@ -34,13 +34,15 @@ func TestResolveConfig(t *testing.T) {
 	env := map[string]string{
 		EnvAuthenticityToken: "env-token", EnvMerchantKey: "env-key", EnvEnvironment: "prod",
 		EnvRequestTimeout: "5s", EnvMaxRetries: "2", EnvMaxRequestsPerSecond: "7.5", EnvAuthentication: "access_token",
+		EnvMaxConcurrentPages: "9",
 	}
 	got, diags := resolveConfig(nullConfig(), envFrom(env))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
 	if got.AuthenticityToken != "env-token" || got.MerchantKey != "env-key" || got.BaseURL != monri.ProdBaseURL ||
-		got.RequestTimeout != 5*time.Second || got.MaxRetries != 2 || got.MaxRequestsPerSecond != 7.5 || got.Authentication != monri.AuthAccessToken {
+		got.RequestTimeout != 5*time.Second || got.MaxRetries != 2 || got.MaxRequestsPerSecond != 7.5 || got.Authentication != monri.AuthAccessToken ||
+		got.MaxConcurrentPages != 9 {
 		t.Fatalf("from environment: %+v", got)
 	}
 
@@ -51,18 +53,19 @@ func TestResolveConfig(t *testing.T) {
 	cfg.MaxRetries = types.Int64Value(0)
 	cfg.BaseURL = types.StringValue("http://127.0.0.1:9999")
 	cfg.Authentication = types.StringValue("signature")
+	cfg.MaxConcurrentPages = types.Int64Value(1)
 	got, diags = resolveConfig(cfg, envFrom(env))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
 	if got.AuthenticityToken != "cfg-token" || got.MerchantKey != "cfg-key" || got.MaxRetries != 0 || got.BaseURL != "http://127.0.0.1:9999" ||
-		got.Authentication != monri.AuthSignature {
+		got.Authentication != monri.AuthSignature || got.MaxConcurrentPages != 1 {
 		t.Fatalf("explicit configuration must win: %+v", got)
 	}
 
 	got, diags = resolveConfig(nullConfig(), envFrom(map[string]string{EnvAuthenticityToken: "t", EnvMerchantKey: "k"}))
 	if diags.HasError() || got.BaseURL != monri.TestBaseURL || got.MaxRetries != monri.DefaultMaxRetries || got.RequestTimeout != 30*time.Second ||
-		got.Authentication != monri.AuthSignature {
+		got.Authentication != monri.AuthSignature || got.MaxConcurrentPages != monri.DefaultMaxConcurrentPages {
 		t.Fatalf("defaults: %+v %v", got, diags)
 	}
 }
@@ -91,6 +94,9 @@ func TestResolveConfigErrors(t *testing.T) {
 		{"bad timeout", with(map[string]string{EnvRequestTimeout: "soon"}), []string{"request_timeout", "Go duration"}},
 		{"bad retries", with(map[string]string{EnvMaxRetries: "99"}), []string{EnvMaxRetries, "0 to 10"}},
 		{"bad rate", with(map[string]string{EnvMaxRequestsPerSecond: "-1"}), []string{EnvMaxRequestsPerSecond}},
+		{"concurrent pages 0", with(map[string]string{EnvMaxConcurrentPages: "0"}), []string{"max_concurrent_pages", EnvMaxConcurrentPages, `"0"`, "from 1 (one page at a time) to 16"}},
+		{"concurrent pages 17", with(map[string]string{EnvMaxConcurrentPages: "17"}), []string{EnvMaxConcurrentPages, `"17"`, "from 1 (one page at a time) to 16"}},
+		{"concurrent pages not a number", with(map[string]string{EnvMaxConcurrentPages: "four"}), []string{EnvMaxConcurrentPages, `"four"`, "whole number"}},
 		{"bad authentication", with(map[string]string{EnvAuthentication: "bearer"}), []string{"authentication", EnvAuthentication, `"bearer"`, `"signature" and "access_token"`}},
 	}
 	for _, tt := range tests {
@@ -177,6 +183,11 @@ data "monri_customers" "all" {}
 				ExpectError: regexp.MustCompile(`(?s)environment.*value must be one of: \["test" "prod"\]`),
 			},
 			{
+				// Checked at plan time, before any request.
+				Config:      fmt.Sprintf("provider \"monri\" {\n  max_concurrent_pages = 17\n  authenticity_token = %q\n  merchant_key = %q\n}\n", token, key) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)max_concurrent_pages.*value must be between 1 and 16, got: 17`),
+			},
+			{
 				PreConfig:   func() { t.Setenv(EnvEnvironment, "staging") },
 				Config:      fmt.Sprintf("provider \"monri\" {\n  authenticity_token = %q\n  merchant_key = %q\n}\n", token, key) + lookup,
 				ExpectError: regexp.MustCompile(`(?s)Invalid Monri Environment.*environment variable MONRI_ENVIRONMENT sets environment to\s+"staging"`),
@@ -199,6 +210,11 @@ provider "monri" {
 }
 `, key, s.URL(), token) + lookup,
 				ExpectError: regexp.MustCompile(`(?s)Unknown Monri Provider Configuration.*"merchant_key"\s+depends\s+on\s+a\s+value\s+that\s+is\s+not\s+known\s+until\s+apply`),
+			},
+			{
+				PreConfig:   func() { t.Setenv(EnvMaxConcurrentPages, "0") },
+				Config:      fmt.Sprintf("provider \"monri\" {\n  base_url = %q\n  authenticity_token = %q\n  merchant_key = %q\n}\n", s.URL(), token, key) + lookup,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Monri Max Concurrent Pages.*MONRI_MAX_CONCURRENT_PAGES\s+\(max_concurrent_pages\)\s+is\s+"0";\s+it\s+must\s+be\s+a\s+whole\s+number\s+from\s+1\s+\(one\s+page\s+at\s+a\s+time\)\s+to\s+16`),
 			},
 		},
 	})

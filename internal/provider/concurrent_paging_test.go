@@ -1,0 +1,202 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
+)
+
+// dsWantRequestsBetween checks that route was asked between lo and hi times.
+func dsWantRequestsBetween(s *sandbox.Server, route string, lo, hi int) func() error {
+	return func() error {
+		if got := s.RequestCount(route); got < lo || got > hi {
+			return fmt.Errorf("%d %s requests, want %d to %d (all: %v)", got, route, lo, hi, s.RequestCounts())
+		}
+		return nil
+	}
+}
+
+// dsWantPagedRequests checks the requests of listings paged with the default
+// max_concurrent_pages: at least seq, the pages sequential paging asks for,
+// and at most seq + P - 1 (the pages still in flight when the listing ended;
+// they are cancelled, so the sandbox may or may not have counted them).
+func dsWantPagedRequests(s *sandbox.Server, route string, seq int) func() error {
+	return dsWantRequestsBetween(s, route, seq, seq+monri.DefaultMaxConcurrentPages-1)
+}
+
+// providerConfigPages is providerConfig with max_concurrent_pages set.
+func providerConfigPages(s *sandbox.Server, pages int) string {
+	token, key := s.Credentials()
+	return fmt.Sprintf(`
+provider "monri" {
+  base_url             = %q
+  authenticity_token   = %q
+  merchant_key         = %q
+  request_timeout      = "5s"
+  max_concurrent_pages = %d
+}
+`, s.URL(), token, key, pages)
+}
+
+// Concurrent paging lists exactly what sequential paging lists (same
+// customers, same order, each once) whatever page size the server caps to,
+// within ceil(N/page) + P requests; max_concurrent_pages = 1 asks for the
+// pages one at a time, exactly as many as sequential paging needs.
+func TestAccCustomersDataSource_concurrentPaging(t *testing.T) {
+	const total = 237
+	for _, pageCap := range []int{7, 20, 100} {
+		t.Run(fmt.Sprintf("cap-%d", pageCap), func(t *testing.T) {
+			s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
+			s.SeedCustomers(total, "conc")
+			all := newestFirst(s, func(sandbox.Customer) bool { return true })
+			const addr = "data.monri_customers.all"
+			const ds = `
+data "monri_customers" "all" {}
+`
+			sequential := total/pageCap + 2 // the pages with data (the last one short), then the empty one
+			step := func(provider string, check func() error) resource.TestStep {
+				return resource.TestStep{
+					PreConfig: s.ResetCounters,
+					Config:    provider + ds,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PreApply: []plancheck.PlanCheck{dsCheckNow(check)},
+					},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), dsIDList(all)),
+					},
+				}
+			}
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					// The default, 4 pages in flight.
+					step(providerConfig(s), dsWantRequestsBetween(s, sandbox.RouteListCustomers,
+						sequential, (total+pageCap-1)/pageCap+4)),
+					step(providerConfigPages(s, 1), dsWantRequests(s, sandbox.RouteListCustomers, sequential)),
+					step(providerConfigPages(s, 16), dsWantRequestsBetween(s, sandbox.RouteListCustomers,
+						sequential, (total+pageCap-1)/pageCap+16)),
+				},
+			})
+		})
+	}
+}
+
+// listedOnce is a state check that every id in want is listed exactly once
+// in the customers of a monri_customers data source, and that no customer
+// is listed twice (others may be listed too).
+type listedOnce struct {
+	addr string
+	want []string
+}
+
+func (c listedOnce) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil || req.State.Values == nil || req.State.Values.RootModule == nil {
+		resp.Error = fmt.Errorf("no state")
+		return
+	}
+	for _, r := range req.State.Values.RootModule.Resources {
+		if r.Address != c.addr {
+			continue
+		}
+		list, _ := r.AttributeValues["customers"].([]any)
+		count := map[string]int{}
+		for _, item := range list {
+			m, _ := item.(map[string]any)
+			id, _ := m["id"].(string)
+			if count[id]++; count[id] > 1 {
+				resp.Error = fmt.Errorf("customer %s is listed twice", id)
+				return
+			}
+		}
+		for _, id := range c.want {
+			if count[id] != 1 {
+				resp.Error = fmt.Errorf("customer %s, which existed throughout, is listed %d times (of %d listed)", id, count[id], len(list))
+				return
+			}
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the state", c.addr)
+}
+
+// Customers created while the listing pages (a goroutine creates one every
+// 2 ms while the sandbox takes 5 ms per request) shift every offset: each
+// customer that existed throughout is listed exactly once, whether pages
+// are in flight together or one at a time.
+func TestAccCustomersDataSource_concurrentPagingWithCreates(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}, Latency: 5 * time.Millisecond})
+	s.SeedCustomers(400, "old")
+	before := newestFirst(s, func(sandbox.Customer) bool { return true })
+	var stop chan struct{}
+	var wg sync.WaitGroup
+	creating := func() {
+		stop = make(chan struct{})
+		s.ResetCounters()
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(2 * time.Millisecond):
+					s.SeedCustomers(1, fmt.Sprintf("new-%d", i))
+				}
+			}
+		})
+	}
+	stopCreating := dsCheckNow(func() error {
+		close(stop)
+		wg.Wait()
+		return nil
+	})
+	t.Cleanup(func() {
+		select {
+		case <-stop:
+		default:
+			if stop != nil {
+				close(stop)
+			}
+		}
+		wg.Wait()
+	})
+	const ds = `
+data "monri_customers" "all" {}
+`
+	step := func(provider string) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: creating,
+			Config:    provider + ds,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				// The plan read the data source: stop creating, so that
+				// the apply of the saved plan sees what the plan listed.
+				PreApply: []plancheck.PlanCheck{stopCreating, dsCheckNow(func() error {
+					// 20 pages of old customers at least, and the empty one.
+					if n := s.RequestCount(sandbox.RouteListCustomers); n < 21 {
+						return fmt.Errorf("%d list requests, want at least 21", n)
+					}
+					return nil
+				})},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{listedOnce{"data.monri_customers.all", before}},
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			step(providerConfig(s)),
+			step(providerConfigPages(s, 8)),
+			step(providerConfigPages(s, 1)),
+		},
+	})
+}
