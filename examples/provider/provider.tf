@@ -18,7 +18,7 @@ provider "monri" {
 }
 
 # Every setting. Defaults: environment "test", request_timeout "30s",
-# max_retries 4, no rate limit.
+# max_retries 4, no rate limit, 4 pages of a listing at once.
 provider "monri" {
   alias = "tuned"
 
@@ -26,6 +26,7 @@ provider "monri" {
   request_timeout         = "30s"  # per HTTP attempt; or MONRI_REQUEST_TIMEOUT
   max_retries             = 4      # transient faults only; or MONRI_MAX_RETRIES
   max_requests_per_second = 10     # client-side rate limit; or MONRI_MAX_REQUESTS_PER_SECOND
+  max_concurrent_pages    = 4      # pages of a listing at once, 1 to 16; or MONRI_MAX_CONCURRENT_PAGES
 }
 
 # The bundled sandbox (go run ./internal/cmd/monri-sandbox) or a proxy:
