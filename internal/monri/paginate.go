@@ -318,16 +318,18 @@ func (p *pager[T]) concurrent(ctx context.Context, offset, eff int) (next int, d
 		s := queue[0]
 		<-s.done
 		queue = queue[1:]
+		if short >= 0 && (s.err != nil || len(s.items) > 0) {
+			// A short page was not the end (the listing changed while
+			// paging), or the page after it, which sequential paging would
+			// not have asked for, failed: go on sequentially from just
+			// after the short page.
+			return short, false, nil
+		}
 		if s.err != nil {
 			return 0, true, s.err
 		}
 		if len(s.items) == 0 {
 			return 0, true, nil
-		}
-		if short >= 0 {
-			// A short page was not the end: the listing changed while
-			// paging. Go on sequentially from just after the short page.
-			return short, false, nil
 		}
 		fresh, repeat, over, err := p.take(s.items)
 		if err != nil || over {

@@ -226,6 +226,26 @@ func TestConcurrentPagingFallsBack(t *testing.T) {
 		t.Errorf("no sequential request from just after the short page: %v", asked)
 	}
 
+	// The page after the short last one fails (a server that refuses
+	// offsets beyond the end): sequential paging, which would have asked
+	// for the page right after the short one, takes over.
+	asked = nil
+	beyond := func(_ context.Context, p ListParams) ([]string, error) {
+		mu.Lock()
+		asked = append(asked, fmt.Sprintf("%d@%d", p.Limit, p.Offset))
+		mu.Unlock()
+		if p.Offset > 35 {
+			return nil, errors.New("offset beyond the end")
+		}
+		return items[min(p.Offset, 35):min(35, p.Offset+p.Limit)], nil
+	}
+	got = nil
+	_, err = (&pager[string]{key: id, fetch: beyond, size: 10, parallel: 4,
+		visit: func(s string) (verdict, error) { got = append(got, s); return more, nil }}).run(context.Background())
+	if err != nil || !slices.Equal(got, items[:35]) || !slices.Contains(asked, "10@35") {
+		t.Fatalf("error beyond the end: got %v, %v (asked %v)", got, err, asked)
+	}
+
 	// A page that repeats an item (one create before it was answered).
 	shifted := append([]string{"new"}, items...)
 	var created atomic.Bool
