@@ -3,6 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,4 +203,49 @@ data "monri_customers" "all" {}
 			step(providerConfigPages(s, 1)),
 		},
 	})
+}
+
+// TestAccLogging_listingLine: with the http subsystem at DEBUG, each listing
+// logs one line with its items, requests, pages in flight and paging time.
+func TestAccLogging_listingLine(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_LOG_PROVIDER_MONRI_HTTP", "DEBUG")
+	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
+	s.SeedCustomers(95, "logged")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(s) + `
+data "monri_customers" "all" {}
+`,
+		}},
+	})
+	raw, err := os.ReadFile(logFile) //nolint:gosec // The test's own temporary file.
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
+	lines := 0
+	for _, e := range logEntries(string(raw)) {
+		_, rest, ok := strings.Cut(e, "[DEBUG] monri.http: Monri API listing:")
+		if !ok {
+			continue
+		}
+		lines++
+		m := map[string]string{}
+		for _, f := range field.FindAllStringSubmatch(rest, -1) {
+			m[f[1]] = strings.Trim(f[2], `"`)
+		}
+		// 20 (fewer than the 100 asked), 20, then 4 pages at once from
+		// offset 40 and one more per page taken until the short one at 80.
+		if m["path"] != "/v2/customers" || m["items"] != "95" || m["requests"] != "8" || m["pages_in_flight"] != "4" ||
+			m["paging_time_ms"] == "" {
+			t.Errorf("listing line %v", m)
+		}
+	}
+	if lines == 0 {
+		t.Errorf("no listing line logged")
+	}
 }
