@@ -3,12 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -169,19 +167,7 @@ func deref(p *string) string {
 
 // filter is the configuration as a monri.CustomerFilter.
 func (m customerListModel) filter() (monri.CustomerFilter, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	f := monri.CustomerFilter{
-		Email:                    m.Email.ValueString(),
-		Name:                     m.Name.ValueString(),
-		MerchantCustomerIDPrefix: m.MerchantCustomerIDPrefix.ValueString(),
-		Metadata:                 metadataToMap(m.Metadata),
-	}
-	if s := m.CreatedAfter.ValueString(); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			diags.AddAttributeError(path.Root("created_after"), "Invalid Timestamp", rfc3339Detail(path.Root("created_after"), s))
-		}
-		f.CreatedAfter = t
-	}
+	f, diags := customerFilter(m.Email, m.Name, m.MerchantCustomerIDPrefix, m.CreatedAfter)
+	f.Metadata = metadataToMap(m.Metadata)
 	return f, diags
 }

@@ -49,13 +49,8 @@ type customersDataSourceModel struct {
 // checked the values at plan time; what they cannot see (a null metadata
 // value, a created_after that was unknown then) is reported here.
 func (m *customersDataSourceModel) filter() (monri.CustomerFilter, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	f := monri.CustomerFilter{
-		Email:                    m.Email.ValueString(),
-		Name:                     m.Name.ValueString(),
-		MerchantCustomerIDPrefix: m.MerchantCustomerIDPrefix.ValueString(),
-		IncludeDeleted:           m.IncludeDeleted.ValueBool(),
-	}
+	f, diags := customerFilter(m.Email, m.Name, m.MerchantCustomerIDPrefix, m.CreatedAfter)
+	f.IncludeDeleted = m.IncludeDeleted.ValueBool()
 	if m.Metadata != nil {
 		f.Metadata = make(map[string]string, len(m.Metadata))
 		for k, v := range m.Metadata {
@@ -67,7 +62,21 @@ func (m *customersDataSourceModel) filter() (monri.CustomerFilter, diag.Diagnost
 			f.Metadata[k] = v.ValueString()
 		}
 	}
-	if s := m.CreatedAfter.ValueString(); s != "" {
+	return f, diags
+}
+
+// customerFilter is the part of a monri.CustomerFilter that monri_customers
+// and the monri_customer list resource configure alike: the string filters
+// and created_after (checked at plan time by rfc3339Timestamp; one unknown
+// then is reported here). Metadata and IncludeDeleted are the caller's.
+func customerFilter(email, name, merchantCustomerIDPrefix, createdAfter types.String) (monri.CustomerFilter, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	f := monri.CustomerFilter{
+		Email:                    email.ValueString(),
+		Name:                     name.ValueString(),
+		MerchantCustomerIDPrefix: merchantCustomerIDPrefix.ValueString(),
+	}
+	if s := createdAfter.ValueString(); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			diags.AddAttributeError(path.Root("created_after"), "Invalid Timestamp", rfc3339Detail(path.Root("created_after"), s))

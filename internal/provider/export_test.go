@@ -22,3 +22,9 @@ func NewWithTransport(version string, rt http.RoundTripper) provider.Provider {
 		return monri.New(c)
 	}}
 }
+
+// HasErrors and DiagString are protocol_test.go's diagnostics helpers.
+var (
+	HasErrors  = hasErrors
+	DiagString = diagString
+)

@@ -109,8 +109,8 @@ func BenchmarkRPC(b *testing.B) {
 					cpu := processCPU()
 					for b.Loop() {
 						diags, err := rpc.call(ctx, s)
-						if err != nil || hasErrors(diags) {
-							b.Fatalf("%v %s", err, diagString(diags))
+						if err != nil || provider.HasErrors(diags) {
+							b.Fatalf("%v %s", err, provider.DiagString(diags))
 						}
 					}
 					if cpu = processCPU() - cpu; cpu > 0 {
@@ -120,23 +120,6 @@ func BenchmarkRPC(b *testing.B) {
 			}
 		})
 	}
-}
-
-func hasErrors(diags []*tfprotov6.Diagnostic) bool {
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			return true
-		}
-	}
-	return false
-}
-
-func diagString(diags []*tfprotov6.Diagnostic) string {
-	var b strings.Builder
-	for _, d := range diags {
-		b.WriteString(d.Severity.String() + ": " + d.Summary + ": " + d.Detail + "\n")
-	}
-	return b.String()
 }
 
 func diagsOf[R any](r *R, err error, diags func() []*tfprotov6.Diagnostic) ([]*tfprotov6.Diagnostic, error) {
@@ -174,8 +157,8 @@ type rpcTypes struct {
 func schemaTypes(b *testing.B, srv tfprotov6.ProviderServer) rpcTypes {
 	b.Helper()
 	sch, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil || hasErrors(sch.Diagnostics) {
-		b.Fatalf("GetProviderSchema: %v %s", err, diagString(sch.Diagnostics))
+	if err != nil || provider.HasErrors(sch.Diagnostics) {
+		b.Fatalf("GetProviderSchema: %v %s", err, provider.DiagString(sch.Diagnostics))
 	}
 	need := func(s *tfprotov6.Schema, what string) tftypes.Type {
 		if s == nil {
@@ -207,8 +190,8 @@ func newRPCServer(b *testing.B, name string, srv tfprotov6.ProviderServer, api *
 		})
 	}
 	cr, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: dynamicOf(b, ty.provider, cfg)})
-	if err != nil || hasErrors(cr.Diagnostics) {
-		b.Fatalf("%s: ConfigureProvider: %v %s", name, err, diagString(cr.Diagnostics))
+	if err != nil || provider.HasErrors(cr.Diagnostics) {
+		b.Fatalf("%s: ConfigureProvider: %v %s", name, err, provider.DiagString(cr.Diagnostics))
 	}
 
 	// The configuration `make bench` writes for one customer, and its update.
@@ -232,14 +215,14 @@ func newRPCServer(b *testing.B, name string, srv tfprotov6.ProviderServer, api *
 	s.planCreate = &tfprotov6.PlanResourceChangeRequest{TypeName: "monri_customer",
 		PriorState: dyn(null), ProposedNewState: dyn(created), Config: dyn(created)}
 	plan, err := srv.PlanResourceChange(ctx, s.planCreate)
-	if err != nil || hasErrors(plan.Diagnostics) {
-		b.Fatalf("%s: PlanResourceChange (create): %v %s", name, err, diagString(plan.Diagnostics))
+	if err != nil || provider.HasErrors(plan.Diagnostics) {
+		b.Fatalf("%s: PlanResourceChange (create): %v %s", name, err, provider.DiagString(plan.Diagnostics))
 	}
 	s.applyCreate = &tfprotov6.ApplyResourceChangeRequest{TypeName: "monri_customer",
 		PriorState: dyn(null), PlannedState: plan.PlannedState, Config: dyn(created), PlannedPrivate: plan.PlannedPrivate}
 	applied, err := srv.ApplyResourceChange(ctx, s.applyCreate)
-	if err != nil || hasErrors(applied.Diagnostics) {
-		b.Fatalf("%s: ApplyResourceChange (create): %v %s", name, err, diagString(applied.Diagnostics))
+	if err != nil || provider.HasErrors(applied.Diagnostics) {
+		b.Fatalf("%s: ApplyResourceChange (create): %v %s", name, err, provider.DiagString(applied.Diagnostics))
 	}
 	state := applied.NewState
 	stateVal, err := state.Unmarshal(ty.customer)
@@ -263,8 +246,8 @@ func newRPCServer(b *testing.B, name string, srv tfprotov6.ProviderServer, api *
 	s.planUpdate = &tfprotov6.PlanResourceChangeRequest{TypeName: "monri_customer", PriorState: state,
 		ProposedNewState: dyn(tftypes.NewValue(ty.customer, proposed)), Config: dyn(updated), PriorPrivate: applied.Private}
 	uplan, err := srv.PlanResourceChange(ctx, s.planUpdate)
-	if err != nil || hasErrors(uplan.Diagnostics) {
-		b.Fatalf("%s: PlanResourceChange (update): %v %s", name, err, diagString(uplan.Diagnostics))
+	if err != nil || provider.HasErrors(uplan.Diagnostics) {
+		b.Fatalf("%s: PlanResourceChange (update): %v %s", name, err, provider.DiagString(uplan.Diagnostics))
 	}
 	s.applyUpdate = &tfprotov6.ApplyResourceChangeRequest{TypeName: "monri_customer", PriorState: state,
 		PlannedState: uplan.PlannedState, Config: dyn(updated), PlannedPrivate: uplan.PlannedPrivate}
@@ -279,8 +262,8 @@ func newRPCServer(b *testing.B, name string, srv tfprotov6.ProviderServer, api *
 		Config: dynamicOf(b, ty.customersData, objectOf(b, ty.customersData, nil))}
 	for _, req := range []*tfprotov6.ReadDataSourceRequest{s.readCustomer, s.readCustomers} {
 		r, err := srv.ReadDataSource(ctx, req)
-		if err != nil || hasErrors(r.Diagnostics) {
-			b.Fatalf("%s: ReadDataSource %s: %v %s", name, req.TypeName, err, diagString(r.Diagnostics))
+		if err != nil || provider.HasErrors(r.Diagnostics) {
+			b.Fatalf("%s: ReadDataSource %s: %v %s", name, req.TypeName, err, provider.DiagString(r.Diagnostics))
 		}
 		if name == "monri" { // what the baselines answer from now on
 			v, err := r.State.Unmarshal(map[string]tftypes.Type{"monri_customer": ty.customerData, "monri_customers": ty.customersData}[req.TypeName])
