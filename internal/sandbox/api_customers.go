@@ -345,7 +345,7 @@ func (s *Server) updateCustomer(v *Variants, uuid string, body []byte) (customer
 			view = customerView(&c, v, KeyDefault)
 			return nil
 		}
-		next := copyCustomer(c)
+		next := c.Clone()
 		changed := applyPatch(&next, p, false)
 		if len(next.Metadata) > maxMetadataKeys {
 			return errTooManyMetadataKeys()

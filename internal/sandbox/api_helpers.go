@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -30,29 +29,6 @@ type Card struct {
 	// Expired is a shortcut for a card that expired last month; it overrides
 	// ExpirationMonth and ExpirationYear.
 	Expired bool
-}
-
-// copyCustomer returns a deep copy of c (metadata never nil).
-func copyCustomer(c Customer) Customer {
-	out := c
-	out.MerchantCustomerID = cloneStr(c.MerchantCustomerID)
-	out.Description = cloneStr(c.Description)
-	out.Email = cloneStr(c.Email)
-	out.Name = cloneStr(c.Name)
-	out.Phone = cloneStr(c.Phone)
-	out.ZipCode = cloneStr(c.ZipCode)
-	out.City = cloneStr(c.City)
-	out.Address = cloneStr(c.Address)
-	out.Country = cloneStr(c.Country)
-	out.Metadata = maps.Clone(c.Metadata)
-	if out.Metadata == nil {
-		out.Metadata = map[string]string{}
-	}
-	if c.DeletedAt != nil {
-		t := *c.DeletedAt
-		out.DeletedAt = &t
-	}
-	return out
 }
 
 func cloneStr(p *string) *string {
@@ -170,7 +146,7 @@ func (s *Server) EditCustomer(uuid string, fn func(*Customer)) bool {
 		if !ok {
 			return errRejected
 		}
-		c := copyCustomer(old)
+		c := old.Clone()
 		fn(&c)
 		c.UUID = old.UUID
 		now := s.now()

@@ -97,7 +97,7 @@ func (ix *index) Customer(uuid string) (Customer, bool) {
 	if !ok {
 		return Customer{}, false
 	}
-	return copyCustomer(rec.c), true
+	return rec.c.Clone(), true
 }
 
 func (ix *index) LiveCustomerByMerchantID(id string) (Customer, bool) {
@@ -105,14 +105,14 @@ func (ix *index) LiveCustomerByMerchantID(id string) (Customer, bool) {
 	if !ok {
 		return Customer{}, false
 	}
-	return copyCustomer(rec.c), true
+	return rec.c.Clone(), true
 }
 
 func (ix *index) LastDeletedByMerchantID(id string) (Customer, bool) {
 	for i := len(ix.list) - 1; i >= 0; i-- {
 		c := &ix.list[i].c
 		if c.Deleted && c.MerchantCustomerID != nil && *c.MerchantCustomerID == id {
-			return copyCustomer(*c), true
+			return c.Clone(), true
 		}
 	}
 	return Customer{}, false
@@ -125,7 +125,7 @@ func (ix *index) CustomerPage(offset, limit int, includeDeleted bool) []Customer
 		// Direct indexing: O(page).
 		end := len(list) - offset
 		for i := end - 1; i >= 0 && i >= end-limit; i-- {
-			out = append(out, copyCustomer(list[i].c))
+			out = append(out, list[i].c.Clone())
 		}
 		return out
 	}
@@ -138,7 +138,7 @@ func (ix *index) CustomerPage(offset, limit int, includeDeleted bool) []Customer
 			skipped++
 			continue
 		}
-		out = append(out, copyCustomer(list[i].c))
+		out = append(out, list[i].c.Clone())
 	}
 	return out
 }
@@ -148,7 +148,7 @@ func (ix *index) Customers() []Customer {
 	slices.SortFunc(recs, func(a, b *custRec) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]Customer, len(recs))
 	for i, r := range recs {
-		out[i] = copyCustomer(r.c)
+		out[i] = r.c.Clone()
 	}
 	return out
 }
@@ -270,8 +270,8 @@ func (ix *index) load(custs []staged, pms []stagedPM) error {
 	return nil
 }
 
-// copyCustomer returns a deep copy of c (metadata never nil).
-func copyCustomer(c Customer) Customer {
+// Clone returns a deep copy of c (metadata never nil).
+func (c Customer) Clone() Customer {
 	out := c
 	for _, p := range []**string{
 		&out.MerchantCustomerID, &out.Description, &out.Email, &out.Name, &out.Phone,

@@ -114,7 +114,7 @@ func (t *txn) Customer(uuid string) (Customer, bool) {
 	if !ok {
 		return Customer{}, false
 	}
-	return copyCustomer(c), true
+	return c.Clone(), true
 }
 
 func (t *txn) LiveCustomerByMerchantID(id string) (Customer, bool) {
@@ -142,7 +142,7 @@ func (t *txn) PutCustomer(c Customer) error {
 	if _, again := t.custs[c.UUID]; !again {
 		t.order = append(t.order, c.UUID)
 	}
-	t.put(staged{c: copyCustomer(c), seq: seq})
+	t.put(staged{c: c.Clone(), seq: seq})
 	return nil
 }
 
