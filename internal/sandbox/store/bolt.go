@@ -183,7 +183,7 @@ func (s *boltStore) load() error {
 			if err := json.Unmarshal(v, &rec); err != nil || len(k) != 8 || rec.Seq != binary.BigEndian.Uint64(k) || rec.UUID == "" {
 				return fmt.Errorf("customer record %x is unreadable", k)
 			}
-			custs = append(custs, staged{c: rec.Customer.Clone(), seq: rec.Seq})
+			custs = append(custs, staged{c: rec.Clone(), seq: rec.Seq})
 			return nil
 		}); err != nil {
 			return err
