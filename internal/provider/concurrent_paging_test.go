@@ -41,16 +41,7 @@ func dsWantPagedRequests(s *sandbox.Server, route string, seq int) func() error 
 
 // providerConfigPages is providerConfig with max_concurrent_pages set.
 func providerConfigPages(s *sandbox.Server, pages int) string {
-	token, key := s.Credentials()
-	return fmt.Sprintf(`
-provider "monri" {
-  base_url             = %q
-  authenticity_token   = %q
-  merchant_key         = %q
-  request_timeout      = "5s"
-  max_concurrent_pages = %d
-}
-`, s.URL(), token, key, pages)
+	return providerConfigWith(s, fmt.Sprintf("max_concurrent_pages = %d", pages))
 }
 
 // Concurrent paging lists exactly what sequential paging lists (same

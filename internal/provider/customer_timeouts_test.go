@@ -37,15 +37,7 @@ var slowRetryFactories = map[string]func() (tfprotov6.ProviderServer, error){
 // timeoutsConfig is a customer with every timeout set to 1s, behind a
 // provider that retries ten times.
 func timeoutsConfig(s *sandbox.Server, mcid, name, extra string) string {
-	token, key := s.Credentials()
-	return fmt.Sprintf(`
-provider "monri" {
-  base_url           = %q
-  authenticity_token = %q
-  merchant_key       = %q
-  request_timeout    = "5s"
-  max_retries        = 10
-}
+	return providerConfigWith(s, "max_retries = 10") + fmt.Sprintf(`
 resource "monri_customer" "test" {
   merchant_customer_id = %q
   name                 = %q
@@ -56,7 +48,7 @@ resource "monri_customer" "test" {
     delete = "1s"
   }
 }
-%s`, s.URL(), token, key, mcid, name, extra)
+%s`, mcid, name, extra)
 }
 
 // re makes a pattern of words match across the line breaks Terraform puts

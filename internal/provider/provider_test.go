@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,18 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Server {
 // providerConfig is a provider block pointing at the sandbox.
 func providerConfig(s *sandbox.Server) string {
 	return providerConfigAt(s.URL(), s)
+}
+
+// providerConfigWith is providerConfig with more arguments in the provider
+// block, one "name = value" line each.
+func providerConfigWith(s *sandbox.Server, lines ...string) string {
+	const last = "  request_timeout    = \"5s\"\n"
+	var b strings.Builder
+	b.WriteString(last)
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	return strings.Replace(providerConfig(s), last, b.String(), 1)
 }
 
 // providerConfigAt is a provider block with the sandbox's credentials that

@@ -30,8 +30,7 @@ func variantProviderConfig(s *sandbox.Server, authentication string) string {
 	if authentication == "" {
 		return providerConfig(s)
 	}
-	return strings.Replace(providerConfig(s), `request_timeout    = "5s"`,
-		fmt.Sprintf("request_timeout    = \"5s\"\n  authentication     = %q", authentication), 1)
+	return providerConfigWith(s, fmt.Sprintf("authentication = %q", authentication))
 }
 
 // countingFactories serves the provider like testAccProtoV6ProviderFactories
