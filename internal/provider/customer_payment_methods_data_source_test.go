@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -25,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -226,7 +224,7 @@ func newTFCLI(t *testing.T) *tfCLI {
 	served := make(chan error, 1)
 	go func() {
 		served <- tf6server.Serve("registry.terraform.io/monri-community/monri", func() tfprotov6.ProviderServer {
-			return protoserver.Detach(providerserver.NewProtocol6(newTestProvider())())
+			return testProviderServer(newTestProvider())
 		},
 			tf6server.WithDebug(ctx, reattachCh, closeCh),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -16,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
-	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -25,12 +23,10 @@ import (
 // the tests set.
 var slowRetryFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"monri": func() (tfprotov6.ProviderServer, error) {
-		p := &monriProvider{version: "test", newClient: func(c monri.Config) (*monri.Client, error) {
+		return testProviderServer(&monriProvider{version: "test", newClient: func(c monri.Config) (*monri.Client, error) {
 			c.RetryWaitMin, c.RetryWaitMax = 300*time.Millisecond, 300*time.Millisecond
 			return monri.New(c)
-		}}
-		s, err := providerserver.NewProtocol6WithError(p)()
-		return protoserver.Detach(s), err
+		}}), nil
 	},
 }
 

@@ -22,9 +22,12 @@ import (
 // The provider is served through NewProtocol6 and protoserver.Detach, as the
 // provider binary serves it.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"monri": func() (tfprotov6.ProviderServer, error) {
-		return protoserver.Detach(NewProtocol6(newTestProvider())()), nil
-	},
+	"monri": func() (tfprotov6.ProviderServer, error) { return testProviderServer(newTestProvider()), nil },
+}
+
+// testProviderServer serves p as the provider binary serves the provider.
+func testProviderServer(p *monriProvider) tfprotov6.ProviderServer {
+	return protoserver.Detach(NewProtocol6(p)())
 }
 
 func newTestProvider() *monriProvider {

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -39,7 +38,7 @@ func countingFactories(n *atomic.Int64) map[string]func() (tfprotov6.ProviderSer
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"monri": func() (tfprotov6.ProviderServer, error) {
 			n.Add(1)
-			return protoserver.Detach(NewProtocol6(newTestProvider())()), nil
+			return testProviderServer(newTestProvider()), nil
 		},
 	}
 }
