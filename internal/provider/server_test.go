@@ -116,10 +116,17 @@ func TestCustomersStreamIdentical(t *testing.T) {
 	}
 
 	t.Run("listing error", func(t *testing.T) {
-		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Status: http.StatusBadRequest}, 2)
-		want := framework.readCustomers(nil)
-		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Status: http.StatusBadRequest}, 2)
-		got := stream.readCustomers(nil)
+		// Every listing request fails while a read runs. (Injecting
+		// exactly the two a read makes, limit 100 then its fallback to 50,
+		// was flaky: a page an earlier case's listing had cancelled could
+		// reach the sandbox late and take one of them.)
+		failing := func(read func() *tfprotov6.ReadDataSourceResponse) *tfprotov6.ReadDataSourceResponse {
+			s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Status: http.StatusBadRequest}, 1000)
+			defer s.ClearFaults()
+			return read()
+		}
+		want := failing(func() *tfprotov6.ReadDataSourceResponse { return framework.readCustomers(nil) })
+		got := failing(func() *tfprotov6.ReadDataSourceResponse { return stream.readCustomers(nil) })
 		if !hasErrors(got.Diagnostics) || diagString(got.Diagnostics) != diagString(want.Diagnostics) {
 			t.Fatalf("diagnostics\n%s\nwant (the framework's, an error)\n%s", diagString(got.Diagnostics), diagString(want.Diagnostics))
 		}
