@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -152,13 +153,15 @@ func TestProtocolValidateListResourceConfig(t *testing.T) {
 	}
 }
 
-// TestProtocolListResource: ListResource streams the matching live
-// customers newest first, paging through a sandbox that serves three per
-// page, each with its identity and display name, and the resource object
-// only when asked; filters combine, created_after stops early, and Terraform's
-// limit stops the listing.
-func TestProtocolListResource(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 3}})
+// listFixture is TestProtocolListResource's sandbox: eight customers,
+// three a page, some edited and one deleted, and a provider configured
+// against it. Every subtest that counts requests or injects faults takes a
+// fresh one: a page that an earlier listing cancelled can reach a shared
+// sandbox late, and would add a request or take a fault.
+func listFixture(t *testing.T, v sandbox.Variants) (*sandbox.Server, *protoProvider, []string) {
+	t.Helper()
+	v.MaxPageSize = 3
+	s := startSandbox(t, sandbox.Options{Variants: v})
 	uuids := s.SeedCustomers(8, "crm") // crm-00001 (oldest) … crm-00008 (newest)
 	edit := func(i int, fn func(c *sandbox.Customer)) {
 		if !s.EditCustomer(uuids[i], fn) {
@@ -174,7 +177,28 @@ func TestProtocolListResource(t *testing.T) {
 	if !s.DeleteCustomer(uuids[6]) {
 		t.Fatal("cannot delete customer 6")
 	}
-	p := newProtoProvider(t, s)
+	return s, newProtoProvider(t, s), uuids
+}
+
+// TestProtocolListResource: ListResource streams the matching live
+// customers newest first, paging through a sandbox that serves three per
+// page, each with its identity and display name, and the resource object
+// only when asked; filters combine, created_after stops early, and Terraform's
+// limit stops the listing. A deleted customer is never listed, also where
+// the listing includes deleted customers (the list-includes-deleted variant).
+func TestProtocolListResource(t *testing.T) {
+	for _, includesDeleted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("list includes deleted %v", includesDeleted), func(t *testing.T) {
+			testProtocolListFilters(t, includesDeleted)
+		})
+	}
+	testProtocolListCounts(t)
+}
+
+// testProtocolListFilters: what each configuration lists (no request
+// counted, so the subtests share one sandbox).
+func testProtocolListFilters(t *testing.T, listIncludesDeleted bool) {
+	s, p, uuids := listFixture(t, sandbox.Variants{ListIncludesDeleted: listIncludesDeleted})
 	mapOf := func(m map[string]string) tftypes.Value {
 		vals := map[string]tftypes.Value{}
 		for k, v := range m {
@@ -270,9 +294,13 @@ func TestProtocolListResource(t *testing.T) {
 			t.Fatalf("listed resource\n%s\nimport and read\n%s", listed, readVal)
 		}
 	})
+}
 
+// testProtocolListCounts: the requests a listing makes, and its errors,
+// each on a fresh sandbox.
+func testProtocolListCounts(t *testing.T) {
 	t.Run("paging", func(t *testing.T) {
-		s.ResetCounters()
+		s, p, _ := listFixture(t, sandbox.Variants{})
 		if n := len(p.list(nil, false, 100)); n != 7 {
 			t.Fatalf("%d results, want 7", n)
 		}
@@ -281,7 +309,10 @@ func TestProtocolListResource(t *testing.T) {
 		if err := dsWantPagedRequests(s, sandbox.RouteListCustomers, 4)(); err != nil {
 			t.Fatal(err)
 		}
-		s.ResetCounters()
+	})
+
+	t.Run("paging with a limit", func(t *testing.T) {
+		s, p, _ := listFixture(t, sandbox.Variants{})
 		if n := len(p.list(nil, false, 2)); n != 2 {
 			t.Fatalf("%d results, want 2", n)
 		}
@@ -291,13 +322,13 @@ func TestProtocolListResource(t *testing.T) {
 	})
 
 	t.Run("stopped by Terraform", func(t *testing.T) {
+		s, p, _ := listFixture(t, sandbox.Variants{})
 		stream, err := p.lister().ListResource(context.Background(), &tfprotov6.ListResourceRequest{
 			TypeName: "monri_customer", Config: p.listConfig(nil), Limit: 100,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.ResetCounters()
 		n := 0
 		for range stream.Results {
 			n++
@@ -309,6 +340,7 @@ func TestProtocolListResource(t *testing.T) {
 	})
 
 	t.Run("error", func(t *testing.T) {
+		s, p, _ := listFixture(t, sandbox.Variants{})
 		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultStatus, Status: 403}, 1)
 		results := p.list(nil, false, 100)
 		if len(results) != 1 || len(results[0].Diagnostics) != 1 {
