@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"testing"
 	"time"
 
@@ -34,8 +35,12 @@ func (p *protoProvider) readCustomers(args map[string]tftypes.Value) *tfprotov6.
 // TestCustomersStreamIdentical: served through NewProtocol6, monri_customers
 // answers the state and diagnostics of the framework's own server,
 // for every kind of customer (all fields, nulls, metadata, deleted), empty
-// listings, filters and max_items, lists of more than 15 customers (a
-// longer MessagePack header), and errors.
+// listings, filters and max_items, lists of 15, 16 and 17 customers (at 16
+// the MessagePack array header takes three bytes instead of one), and
+// errors. Both servers build each customer through the same function, so
+// every customer listed is also compared with a literal written here from
+// the sandbox's record (wantCustomerElement): a field that function drops
+// or garbles would otherwise cancel out.
 func TestCustomersStreamIdentical(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 7, ListIncludesDeleted: true}})
 	uuids := s.SeedCustomers(40, "stream")
@@ -62,24 +67,48 @@ func TestCustomersStreamIdentical(t *testing.T) {
 
 	stream := newProtoProvider(t, s)
 	framework := newProtoProviderOf(t, s, providerserver.NewProtocol6(newTestProvider())())
+	typ := stream.schema.DataSourceSchemas[customersTypeName].ValueType()
+	elemType := typ.(tftypes.Object).AttributeTypes["customers"].(tftypes.List).ElementType
+	// The live customers, newest first, as the sandbox holds them.
+	var live []sandbox.Customer
+	for _, c := range s.Customers() {
+		if !c.Deleted {
+			live = append(live, c)
+		}
+	}
+	slices.SortFunc(live, func(a, b sandbox.Customer) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	newest := func(n int) []string {
+		var ids []string
+		for _, c := range live[:n] {
+			ids = append(ids, c.UUID)
+		}
+		return ids
+	}
 	num := func(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, big.NewFloat(float64(n))) }
 	text := func(v string) tftypes.Value { return tftypes.NewValue(tftypes.String, v) }
 	meta := func(k, v string) tftypes.Value {
 		return tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{k: text(v)})
 	}
-	cases := map[string]map[string]tftypes.Value{
-		"all":             nil,
-		"include_deleted": {"include_deleted": tftypes.NewValue(tftypes.Bool, true)},
-		"max_items":       {"max_items": num(3)},
-		"max_items=20":    {"max_items": num(20), "include_deleted": tftypes.NewValue(tftypes.Bool, false)},
-		"none match":      {"name": text("nobody")},
-		"metadata":        {"metadata": meta("tier", "gold")},
-		"email":           {"email": text("mixed.case@example.com")},
-		"prefix":          {"merchant_customer_id_prefix": text("stream-0001")},
-		"created_after":   {"created_after": text(time.Now().Add(-10 * time.Second).UTC().Format(time.RFC3339))},
-		"null metadata":   {"metadata": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"k": tftypes.NewValue(tftypes.String, nil)})},
+	cases := map[string]struct {
+		args map[string]tftypes.Value
+		want []string // the customers listed, in order (nil: not checked)
+	}{
+		"all":             {nil, newest(39)},
+		"include_deleted": {map[string]tftypes.Value{"include_deleted": tftypes.NewValue(tftypes.Bool, true)}, nil},
+		"max_items":       {map[string]tftypes.Value{"max_items": num(3)}, newest(3)},
+		"max_items=15":    {map[string]tftypes.Value{"max_items": num(15)}, newest(15)},
+		"max_items=16":    {map[string]tftypes.Value{"max_items": num(16)}, newest(16)},
+		"max_items=17":    {map[string]tftypes.Value{"max_items": num(17)}, newest(17)},
+		"max_items=20":    {map[string]tftypes.Value{"max_items": num(20), "include_deleted": tftypes.NewValue(tftypes.Bool, false)}, newest(20)},
+		"none match":      {map[string]tftypes.Value{"name": text("nobody")}, []string{}},
+		"metadata":        {map[string]tftypes.Value{"metadata": meta("tier", "gold")}, []string{uuids[2], uuids[0]}},
+		"email":           {map[string]tftypes.Value{"email": text("mixed.case@example.com")}, []string{uuids[3]}},
+		"prefix":          {map[string]tftypes.Value{"merchant_customer_id_prefix": text("stream-0001")}, nil},
+		"created_after":   {map[string]tftypes.Value{"created_after": text(time.Now().Add(-10 * time.Second).UTC().Format(time.RFC3339))}, nil},
+		"null metadata":   {map[string]tftypes.Value{"metadata": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"k": tftypes.NewValue(tftypes.String, nil)})}, nil},
 	}
-	for name, args := range cases {
+	for name, tc := range cases {
+		args := tc.args
 		t.Run(name, func(t *testing.T) {
 			want, got := framework.readCustomers(args), stream.readCustomers(args)
 			if diagString(got.Diagnostics) != diagString(want.Diagnostics) {
@@ -94,7 +123,6 @@ func TestCustomersStreamIdentical(t *testing.T) {
 			// tftypes writes a map's keys in Go's map order, so the bytes
 			// of a customer with several metadata keys vary from one
 			// encoding to the next: compare the values, and the lengths.
-			typ := stream.schema.DataSourceSchemas[customersTypeName].ValueType()
 			gv, err := got.State.Unmarshal(typ)
 			if err != nil {
 				t.Fatal(err)
@@ -106,20 +134,41 @@ func TestCustomersStreamIdentical(t *testing.T) {
 			if !gv.Equal(wv) || len(got.State.MsgPack) != len(want.State.MsgPack) {
 				t.Fatalf("state (%d bytes)\n%s\nwant (the framework's, %d bytes)\n%s", len(got.State.MsgPack), gv, len(want.State.MsgPack), wv)
 			}
-			if name == "all" {
-				var custs []tftypes.Value
-				if err := stream.attrs(typ, got.State)["customers"].As(&custs); err != nil || len(custs) != 39 {
-					t.Fatalf("listed %d customers (%v), want the 39 live ones", len(custs), err)
+			var custs []tftypes.Value
+			if err := stream.attrs(typ, got.State)["customers"].As(&custs); err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, c := range custs {
+				var attrs map[string]tftypes.Value
+				if err := c.As(&attrs); err != nil {
+					t.Fatal(err)
 				}
+				id := stringOf(t, attrs["id"])
+				ids = append(ids, id)
+				rec, ok := s.Customer(id)
+				if !ok {
+					t.Fatalf("listed %s, which the sandbox does not hold", id)
+				}
+				if want := wantCustomerElement(t, elemType, rec); !c.Equal(want) {
+					t.Fatalf("customer %s\n%s\nwant (from the sandbox's record)\n%s", id, c, want)
+				}
+			}
+			if tc.want != nil && !slices.Equal(ids, tc.want) {
+				t.Fatalf("listed %d customers %v\nwant %d %v", len(ids), ids, len(tc.want), tc.want)
 			}
 		})
 	}
 
 	t.Run("listing error", func(t *testing.T) {
-		// Every listing request fails while a read runs. (Injecting
-		// exactly the two a read makes, limit 100 then its fallback to 50,
-		// was flaky: a page an earlier case's listing had cancelled could
-		// reach the sandbox late and take one of them.)
+		// On a sandbox of its own (a page an earlier case's listing had
+		// cancelled could reach a shared one late and take a fault), every
+		// listing request fails while a read runs, however many a read
+		// makes (limit 100, then its fallback to 50).
+		s := startSandbox(t, sandbox.Options{})
+		s.SeedCustomers(3, "err")
+		stream := newProtoProvider(t, s)
+		framework := newProtoProviderOf(t, s, providerserver.NewProtocol6(newTestProvider())())
 		failing := func(read func() *tfprotov6.ReadDataSourceResponse) *tfprotov6.ReadDataSourceResponse {
 			s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Status: http.StatusBadRequest}, 1000)
 			defer s.ClearFaults()
@@ -131,6 +180,58 @@ func TestCustomersStreamIdentical(t *testing.T) {
 			t.Fatalf("diagnostics\n%s\nwant (the framework's, an error)\n%s", diagString(got.Diagnostics), diagString(want.Diagnostics))
 		}
 	})
+}
+
+// wantCustomerElement is the customer c of the sandbox as an element of
+// monri_customers' customers, written out here field by field rather than
+// through the provider's own conversion: a string Monri answers empty or
+// null is null, empty metadata is null, and timestamps are the sandbox's
+// default answer format.
+func wantCustomerElement(t *testing.T, elemType tftypes.Type, c sandbox.Customer) tftypes.Value {
+	t.Helper()
+	str := func(p *string) tftypes.Value {
+		if p == nil || *p == "" {
+			return tftypes.NewValue(tftypes.String, nil)
+		}
+		return tftypes.NewValue(tftypes.String, *p)
+	}
+	ts := func(tm time.Time) tftypes.Value {
+		return tftypes.NewValue(tftypes.String, tm.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	metaType := tftypes.Map{ElementType: tftypes.String}
+	meta := tftypes.NewValue(metaType, nil)
+	if len(c.Metadata) > 0 {
+		m := map[string]tftypes.Value{}
+		for k, v := range c.Metadata {
+			m[k] = tftypes.NewValue(tftypes.String, v)
+		}
+		meta = tftypes.NewValue(metaType, m)
+	}
+	deletedAt := tftypes.NewValue(tftypes.String, nil)
+	if c.DeletedAt != nil {
+		deletedAt = ts(*c.DeletedAt)
+	}
+	vals := map[string]tftypes.Value{
+		"id":                   tftypes.NewValue(tftypes.String, c.UUID),
+		"merchant_customer_id": str(c.MerchantCustomerID),
+		"description":          str(c.Description),
+		"email":                str(c.Email),
+		"name":                 str(c.Name),
+		"phone":                str(c.Phone),
+		"metadata":             meta,
+		"zip_code":             str(c.ZipCode),
+		"city":                 str(c.City),
+		"address":              str(c.Address),
+		"country":              str(c.Country),
+		"created_at":           ts(c.CreatedAt),
+		"updated_at":           ts(c.UpdatedAt),
+		"deleted":              tftypes.NewValue(tftypes.Bool, c.Deleted),
+		"deleted_at":           deletedAt,
+	}
+	if err := tftypes.ValidateValue(elemType, vals); err != nil {
+		t.Fatalf("the expected customer does not fit the schema's element type: %v", err)
+	}
+	return tftypes.NewValue(elemType, vals)
 }
 
 // TestAppendMsgPackLen checks the headers against tftypes' encoding of lists
