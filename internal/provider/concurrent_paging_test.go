@@ -22,7 +22,7 @@ import (
 )
 
 // dsWantRequestsBetween checks that route was asked between lo and hi times.
-func dsWantRequestsBetween(s *sandbox.Server, route string, lo, hi int) func() error {
+func dsWantRequestsBetween(s requestCounter, route string, lo, hi int) func() error {
 	return func() error {
 		if got := s.RequestCount(route); got < lo || got > hi {
 			return fmt.Errorf("%d %s requests, want %d to %d (all: %v)", got, route, lo, hi, s.RequestCounts())
@@ -34,8 +34,8 @@ func dsWantRequestsBetween(s *sandbox.Server, route string, lo, hi int) func() e
 // dsWantPagedRequests checks the requests of listings paged with the default
 // max_concurrent_pages: at least seq, the pages sequential paging asks for,
 // and at most seq + P - 1 (the pages still in flight when the listing ended;
-// they are cancelled, so the sandbox may or may not have counted them).
-func dsWantPagedRequests(s *sandbox.Server, route string, seq int) func() error {
+// they are cancelled, so they may or may not have been sent).
+func dsWantPagedRequests(s requestCounter, route string, seq int) func() error {
 	return dsWantRequestsBetween(s, route, seq, seq+monri.DefaultMaxConcurrentPages-1)
 }
 

@@ -47,7 +47,7 @@ func (f dsStateNow) CheckState(_ context.Context, _ statecheck.CheckStateRequest
 
 // dsWantRequests returns a function that fails unless the sandbox counted
 // exactly want requests to route since the last ResetCounters.
-func dsWantRequests(s *sandbox.Server, route string, want int) func() error {
+func dsWantRequests(s requestCounter, route string, want int) func() error {
 	return func() error {
 		if got := s.RequestCount(route); got != want {
 			return fmt.Errorf("%d %s requests, want exactly %d (all: %v)", got, route, want, s.RequestCounts())
