@@ -53,6 +53,7 @@ func TestAccCustomersDataSource_concurrentPaging(t *testing.T) {
 	for _, pageCap := range []int{7, 20, 100} {
 		t.Run(fmt.Sprintf("cap-%d", pageCap), func(t *testing.T) {
 			s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
+			sent := newSentCounter() // counts at the client: see sentCounter
 			s.SeedCustomers(total, "conc")
 			all := newestFirst(s, func(sandbox.Customer) bool { return true })
 			const addr = "data.monri_customers.all"
@@ -62,7 +63,7 @@ data "monri_customers" "all" {}
 			sequential := total/pageCap + 2 // the pages with data (the last one short), then the empty one
 			step := func(provider string, check func() error) resource.TestStep {
 				return resource.TestStep{
-					PreConfig: s.ResetCounters,
+					PreConfig: sent.ResetCounters,
 					Config:    provider + ds,
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PreApply: []plancheck.PlanCheck{dsCheckNow(check)},
@@ -74,13 +75,13 @@ data "monri_customers" "all" {}
 			}
 			resource.Test(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: sent.factories(),
 				Steps: []resource.TestStep{
 					// The default, 4 pages in flight.
-					step(providerConfig(s), dsWantRequestsBetween(s, sandbox.RouteListCustomers,
+					step(providerConfig(s), dsWantRequestsBetween(sent, sandbox.RouteListCustomers,
 						sequential, (total+pageCap-1)/pageCap+4)),
-					step(providerConfigPages(s, 1), dsWantRequests(s, sandbox.RouteListCustomers, sequential)),
-					step(providerConfigPages(s, 16), dsWantRequestsBetween(s, sandbox.RouteListCustomers,
+					step(providerConfigPages(s, 1), dsWantRequests(sent, sandbox.RouteListCustomers, sequential)),
+					step(providerConfigPages(s, 16), dsWantRequestsBetween(sent, sandbox.RouteListCustomers,
 						sequential, (total+pageCap-1)/pageCap+16)),
 				},
 			})
@@ -132,13 +133,14 @@ func (c listedOnce) CheckState(_ context.Context, req statecheck.CheckStateReque
 // are in flight together or one at a time.
 func TestAccCustomersDataSource_concurrentPagingWithCreates(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}, Latency: 5 * time.Millisecond})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	s.SeedCustomers(400, "old")
 	before := newestFirst(s, func(sandbox.Customer) bool { return true })
 	var stop chan struct{}
 	var wg sync.WaitGroup
 	creating := func() {
 		stop = make(chan struct{})
-		s.ResetCounters()
+		sent.ResetCounters()
 		wg.Go(func() {
 			for i := 0; ; i++ {
 				select {
@@ -177,7 +179,7 @@ data "monri_customers" "all" {}
 				// the apply of the saved plan sees what the plan listed.
 				PreApply: []plancheck.PlanCheck{stopCreating, dsCheckNow(func() error {
 					// 20 pages of old customers at least, and the empty one.
-					if n := s.RequestCount(sandbox.RouteListCustomers); n < 21 {
+					if n := sent.RequestCount(sandbox.RouteListCustomers); n < 21 {
 						return fmt.Errorf("%d list requests, want at least 21", n)
 					}
 					return nil
@@ -188,7 +190,7 @@ data "monri_customers" "all" {}
 	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			step(providerConfig(s)),
 			step(providerConfigPages(s, 8)),

@@ -65,6 +65,7 @@ func TestAccCustomerAdoption_forEach(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startSandbox(t, sandbox.Options{})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	s.SeedCustomers(5, "other")
 	ids := s.SeedCustomers(n+1, "adopt")
 	s.SeedCustomers(5, "later")
@@ -87,10 +88,10 @@ func TestAccCustomerAdoption_forEach(t *testing.T) {
 	const addr0 = `monri_customer.adopted["adopt-00001"]`
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:       s.ResetCounters,
+				PreConfig:       sent.ResetCounters,
 				Config:          providerConfig(s) + string(example),
 				ConfigVariables: vars,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -99,15 +100,15 @@ func TestAccCustomerAdoption_forEach(t *testing.T) {
 						// One listing (one page and the empty one), one read per
 						// imported customer, nothing else.
 						dsCheckNow(func() error {
-							t.Logf("requests of the adoption plan of %d customers: %v", n, s.RequestCounts())
-							if err := dsWantRequests(s, sandbox.RouteListCustomers, 2)(); err != nil {
+							t.Logf("requests of the adoption plan of %d customers: %v", n, sent.RequestCounts())
+							if err := dsWantRequests(sent, sandbox.RouteListCustomers, 2)(); err != nil {
 								return err
 							}
-							if err := dsWantRequests(s, sandbox.RouteGetCustomer, n)(); err != nil {
+							if err := dsWantRequests(sent, sandbox.RouteGetCustomer, n)(); err != nil {
 								return err
 							}
-							if got := s.TotalRequests(); got != n+2 {
-								return fmt.Errorf("%d requests in all, want %d: %v", got, n+2, s.RequestCounts())
+							if got := sent.TotalRequests(); got != n+2 {
+								return fmt.Errorf("%d requests in all, want %d: %v", got, n+2, sent.RequestCounts())
 							}
 							return nil
 						}),
@@ -130,9 +131,9 @@ func TestAccCustomerAdoption_forEach(t *testing.T) {
 					})),
 					dsStateNow(func() error {
 						// Applying an import-only plan sends nothing to Monri.
-						if got := s.RequestCount(sandbox.RouteUpdateCustomer) + s.RequestCount(sandbox.RouteCreateCustomer) +
-							s.RequestCount(sandbox.RouteDeleteCustomer); got != 0 {
-							return fmt.Errorf("the apply wrote to Monri: %v", s.RequestCounts())
+						if got := sent.RequestCount(sandbox.RouteUpdateCustomer) + sent.RequestCount(sandbox.RouteCreateCustomer) +
+							sent.RequestCount(sandbox.RouteDeleteCustomer); got != 0 {
+							return fmt.Errorf("the apply wrote to Monri: %v", sent.RequestCounts())
 						}
 						return nil
 					}),

@@ -19,6 +19,7 @@ import (
 func TestAccCustomerDataSource_email(t *testing.T) {
 	const total, pageCap = 250, 100
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	ids := s.SeedCustomers(total, "mail")
 	s.EditCustomer(ids[10], func(c *sandbox.Customer) { c.Email = dsStr("Ana.Kovac@Example.com") })
 	// Two live customers share an address; a third (deleted) has it too.
@@ -41,16 +42,16 @@ data "monri_customer" "x" {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
 				// One match; every page is read (Monri has no lookup by
 				// email): 3 pages of 100 and the empty one (and pages
 				// still in flight when it came back).
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config:    config("ana.kovac@EXAMPLE.com"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, 4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, 4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(ids[10])),

@@ -71,6 +71,7 @@ var awkwardMerchantIDs = []string{
 
 func TestAccCustomerDataSource_lookup(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	ids := s.SeedCustomers(len(awkwardMerchantIDs)+1, "lookup")
 	full := ids[0]
 	s.EditCustomer(full, func(c *sandbox.Customer) {
@@ -151,16 +152,16 @@ output "awkward_merchant_ids" {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// One plan reads each data source once: 1 by uuid, 1 + 5 by merchant id.
 					PreApply: []plancheck.PlanCheck{
-						dsCheckNow(dsWantRequests(s, sandbox.RouteGetCustomer, 1)),
-						dsCheckNow(dsWantRequests(s, sandbox.RouteGetByMerchantID, 1+len(awkwardMerchantIDs))),
+						dsCheckNow(dsWantRequests(sent, sandbox.RouteGetCustomer, 1)),
+						dsCheckNow(dsWantRequests(sent, sandbox.RouteGetByMerchantID, 1+len(awkwardMerchantIDs))),
 					},
 				},
 				ConfigStateChecks: append(append(fullChecks("data.monri_customer.by_id"), fullChecks("data.monri_customer.by_merchant_id")...),

@@ -62,6 +62,7 @@ func livePMs(p sandbox.PaymentMethod) bool { return !p.Expired }
 
 func TestAccCustomerPaymentMethodsDataSource_basic(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	custs := s.SeedCustomers(3, "cards")
 	none, one, many := custs[0], custs[1], custs[2]
 	onePM := attachCards(t, s, one, 1, 0)[0]
@@ -89,16 +90,16 @@ data "monri_customer_payment_methods" "many" {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config:    config(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// none: the empty page; one: [1] then empty; many (pages
 					// capped at 20): 20, 20, 5, then empty (and pages still in
 					// flight when it came back).
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListPaymentMethods, 1+2+4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListPaymentMethods, 1+2+4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.monri_customer_payment_methods.none", tfjsonpath.New("payment_methods"),
@@ -138,10 +139,10 @@ data "monri_customer_payment_methods" "many" {
 				// The newest 25 valid cards. Each request asks only for the
 				// cards still missing: 20 (4 expired), 9 (1 expired), 1
 				// (expired), 1; then 25 are kept and paging stops.
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config:    config("  include_expired = false\n  max_items       = 25\n"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListPaymentMethods, 1+2+4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(sent, sandbox.RouteListPaymentMethods, 1+2+4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(manyAddr, tfjsonpath.New("payment_methods"), dsIDList(pmIDs(manyPMs, livePMs)[:25])),

@@ -38,6 +38,7 @@ func span(ids []string, from, to int) []string {
 func TestAccCustomersDataSource_filters(t *testing.T) {
 	const total, pageCap = 60, 10
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	// ids[i] is filt-000(i+1), email customer-000(i+1)@example.com, name
 	// "Customer 000(i+1)"; ids[59] is the newest.
 	ids := s.SeedCustomers(total, "filt")
@@ -59,12 +60,12 @@ data "monri_customers" "x" {
 	}
 	requests := func(n int) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, n))},
+			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, n))},
 		}
 	}
 	step := func(attrs string, want []string, nRequests int) resource.TestStep {
 		return resource.TestStep{
-			PreConfig:        s.ResetCounters,
+			PreConfig:        sent.ResetCounters,
 			Config:           config(attrs),
 			ConfigPlanChecks: requests(nRequests),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -76,7 +77,7 @@ data "monri_customers" "x" {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			// email: exact, case-insensitive either way round.
 			step(`  email = "CUSTOMER-00007@example.com"`+"\n", pick(ids, 40, 6), full),
@@ -123,6 +124,7 @@ func TestAccCustomersDataSource_createdAfter(t *testing.T) {
 	// Monri writes created_at with +02:00 and milliseconds; the
 	// configuration uses UTC.
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap, TimestampFormat: sandbox.TimestampsOffsetMillis}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	ids := s.SeedCustomers(total, "age")
 	// ids[74] is the 26th newest: 25 are newer.
 	pivot, _ := s.Customer(ids[74])
@@ -138,17 +140,17 @@ data "monri_customers" "x" {
 	}
 	requests := func(n int) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, n))},
+			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, n))},
 		}
 	}
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
 				// The whole listing, for comparison: 10 pages and the empty one.
-				PreConfig:        s.ResetCounters,
+				PreConfig:        sent.ResetCounters,
 				Config:           config(""),
 				ConfigPlanChecks: requests(11),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -158,7 +160,7 @@ data "monri_customers" "x" {
 			{
 				// Pages 1-2 are newer; page 3 holds the pivot (the 26th
 				// newest), so paging stops there: 3 requests, not 11.
-				PreConfig:        s.ResetCounters,
+				PreConfig:        sent.ResetCounters,
 				Config:           config(fmt.Sprintf("  created_after = %q\n", after)),
 				ConfigPlanChecks: requests(3),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -168,7 +170,7 @@ data "monri_customers" "x" {
 			},
 			{
 				// The same instant written in another zone.
-				PreConfig:        s.ResetCounters,
+				PreConfig:        sent.ResetCounters,
 				Config:           config(fmt.Sprintf("  created_after = %q\n", pivot.CreatedAt.In(time.FixedZone("", -5*3600)).Format(time.RFC3339Nano))),
 				ConfigPlanChecks: requests(3),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -177,7 +179,7 @@ data "monri_customers" "x" {
 			},
 			{
 				// With another filter: the same pages are read.
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config: config(fmt.Sprintf(`  created_after = %q
   metadata      = { tier = "gold" }
 `, after)),
@@ -188,7 +190,7 @@ data "monri_customers" "x" {
 			},
 			{
 				// In the future: the first page already reaches older ones.
-				PreConfig:        s.ResetCounters,
+				PreConfig:        sent.ResetCounters,
 				Config:           config(`  created_after = "2999-01-01T00:00:00Z"` + "\n"),
 				ConfigPlanChecks: requests(1),
 				ConfigStateChecks: []statecheck.StateCheck{

@@ -47,6 +47,7 @@ func newestFirst(s *sandbox.Server, keep func(sandbox.Customer) bool) []string {
 func TestAccCustomersDataSource_paging(t *testing.T) {
 	const total, pageCap = 237, 20
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: pageCap}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	s.SeedCustomers(total, "bulk")
 	all := newestFirst(s, func(sandbox.Customer) bool { return true })
 	if len(all) != total {
@@ -58,20 +59,20 @@ func TestAccCustomersDataSource_paging(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config: providerConfig(s) + `
 data "monri_customers" "all" {}
 `,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// The step's first plan reads the data source once.
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, wantRequests))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, wantRequests))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					// Applying the saved plan does not read it again.
-					dsStateNow(dsWantPagedRequests(s, sandbox.RouteListCustomers, wantRequests)),
+					dsStateNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, wantRequests)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), dsIDList(all)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"id":                   knownvalue.StringExact(newest.UUID),
@@ -93,7 +94,7 @@ data "monri_customers" "all" {}
 				},
 			},
 			{
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config: providerConfig(s) + `
 data "monri_customers" "all" {
   max_items = 30
@@ -101,7 +102,7 @@ data "monri_customers" "all" {
 `,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// limit=30 (capped to 20), then limit=10; no empty page needed.
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, 2))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(sent, sandbox.RouteListCustomers, 2))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), dsIDList(all[:30])),
@@ -115,6 +116,7 @@ data "monri_customers" "all" {
 // includes them, also together with max_items.
 func TestAccCustomersDataSource_includeDeleted(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 2}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	ids := s.SeedCustomers(10, "mixed")
 	// Newest first: 9 and 8 deleted, 7, 6, 5 deleted, 4, 3, ...
 	for _, i := range []int{9, 8, 5} {
@@ -146,7 +148,7 @@ data "monri_customers" "x" {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
 				// Monri leaves deleted customers out.
@@ -178,10 +180,10 @@ data "monri_customers" "x" {
 			{
 				// max_items counts kept customers: the newest two (deleted)
 				// do not use it up. Pages of 2: [9d 8d] [7 6] [5d] [4].
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config:    config("  max_items = 3\n"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, 4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(sent, sandbox.RouteListCustomers, 4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), deletedFlags(live[:3])),
@@ -235,6 +237,7 @@ data "monri_customers" "none" {}
 // the customer seen twice is listed once, and nothing is missed.
 func TestAccCustomersDataSource_createdWhilePaging(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{MaxPageSize: 20}})
+	sent := newSentCounter() // counts at the client: see sentCounter
 	s.SeedCustomers(45, "shift")
 	before := newestFirst(s, func(sandbox.Customer) bool { return true })
 	target, err := url.Parse(s.URL())
@@ -258,10 +261,10 @@ func TestAccCustomersDataSource_createdWhilePaging(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: sent.factories(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: s.ResetCounters,
+				PreConfig: sent.ResetCounters,
 				Config: fmt.Sprintf(`
 provider "monri" {
   base_url           = %q
@@ -274,7 +277,7 @@ data "monri_customers" "all" {}
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Pages at offsets 0, 20 (starting with the last item of
 					// the first page again), 40 (6 items) and 46 (empty).
-					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(s, sandbox.RouteListCustomers, 4))},
+					PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantRequests(sent, sandbox.RouteListCustomers, 4))},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.monri_customers.all", tfjsonpath.New("customers"), dsIDList(before)),
