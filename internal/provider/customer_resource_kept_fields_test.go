@@ -11,6 +11,20 @@ import (
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
+// attributeType is the type of the attribute name of the object type typ.
+func attributeType(t *testing.T, typ tftypes.Type, name string) tftypes.Type {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("%s is not an object type", typ)
+	}
+	at, ok := obj.AttributeTypes[name]
+	if !ok {
+		t.Fatalf("%s has no attribute %s", typ, name)
+	}
+	return at
+}
+
 // planUpdate plans changing the resource in state prior to config, as
 // Terraform does: the proposed new state is the configuration with the
 // prior state's computed values.
@@ -19,7 +33,7 @@ func (p *protoProvider) planUpdate(prior *tfprotov6.DynamicValue, config map[str
 	typ := p.resourceType()
 	proposed := p.attrs(typ, prior)
 	for _, k := range []string{"merchant_customer_id", "description", "email", "name", "phone", "metadata", "zip_code", "city", "address", "country", "timeouts"} {
-		proposed[k] = tftypes.NewValue(typ.(tftypes.Object).AttributeTypes[k], nil)
+		proposed[k] = tftypes.NewValue(attributeType(p.t, typ, k), nil)
 		if v, ok := config[k]; ok {
 			proposed[k] = v
 		}

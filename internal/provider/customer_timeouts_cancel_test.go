@@ -35,7 +35,7 @@ func TestProtocolTimeoutOnlyWhenOwnTimeoutFires(t *testing.T) {
 				s := startSandbox(t, sandbox.Options{})
 				p := newProtoProvider(t, s)
 				typ := p.resourceType()
-				toType := typ.(tftypes.Object).AttributeTypes["timeouts"]
+				toType := attributeType(t, typ, "timeouts")
 				timeouts := tftypes.NewValue(toType, map[string]tftypes.Value{
 					"create": tfStr(timeout), "read": tfStr(timeout), "update": tfStr(timeout), "delete": tfStr(timeout),
 				})

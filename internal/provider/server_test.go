@@ -68,7 +68,11 @@ func TestCustomersStreamIdentical(t *testing.T) {
 	stream := newProtoProvider(t, s)
 	framework := newProtoProviderOf(t, s, providerserver.NewProtocol6(newTestProvider())())
 	typ := stream.schema.DataSourceSchemas[customersTypeName].ValueType()
-	elemType := typ.(tftypes.Object).AttributeTypes["customers"].(tftypes.List).ElementType
+	list, ok := attributeType(t, typ, "customers").(tftypes.List)
+	if !ok {
+		t.Fatal("customers is not a list")
+	}
+	elemType := list.ElementType
 	// The live customers, newest first, as the sandbox holds them.
 	var live []sandbox.Customer
 	for _, c := range s.Customers() {
