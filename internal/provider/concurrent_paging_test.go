@@ -127,8 +127,9 @@ func (c listedOnce) CheckState(_ context.Context, req statecheck.CheckStateReque
 	resp.Error = fmt.Errorf("%s is not in the state", c.addr)
 }
 
-// Customers created while the listing pages (a goroutine creates one every
-// 2 ms while the sandbox takes 5 ms per request) shift every offset: each
+// Customers created while the listing pages (a goroutine creates one each
+// time a page request has been sent since its last create, while the
+// sandbox takes 5 ms per request) shift every offset: each
 // customer that existed throughout is listed exactly once, whether pages
 // are in flight together or one at a time.
 func TestAccCustomersDataSource_concurrentPagingWithCreates(t *testing.T) {
@@ -142,12 +143,21 @@ func TestAccCustomersDataSource_concurrentPagingWithCreates(t *testing.T) {
 		stop = make(chan struct{})
 		sent.ResetCounters()
 		wg.Go(func() {
+			// One customer per page request sent since the last one, at
+			// most: however slowly a loaded machine serves the pages, the
+			// creates between two consecutive pages never reach a page
+			// (20), which would be a page of repeats only, an error. (A
+			// create every 2 ms did, under load.)
+			seen := 0
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
-				case <-time.After(2 * time.Millisecond):
-					s.SeedCustomers(1, fmt.Sprintf("new-%d", i))
+				case <-time.After(time.Millisecond):
+					if n := sent.RequestCount(sandbox.RouteListCustomers); n > seen {
+						seen = n
+						s.SeedCustomers(1, fmt.Sprintf("new-%d", i))
+					}
 				}
 			}
 		})
