@@ -47,7 +47,7 @@ const (
 	// sequence (16 bytes); root 0 means an inline page follows.
 	boltElementSize      = 16
 	boltBucketHeaderSize = 16
-	boltNoFreelist     = ^uint64(0)
+	boltNoFreelist       = ^uint64(0)
 	// bbolt reads the page size from meta 0; when meta 0 is unreadable it
 	// tries meta 1 at every power of two from 1 KiB to 16 MiB.
 	boltMinPageSize = 1 << 10
