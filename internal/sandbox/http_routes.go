@@ -100,6 +100,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.inflight.leave()
 
+	if !s.allowRemote && !isLoopbackHost(r.Host) {
+		writeAPIError(w, invalidRequest(http.StatusForbidden, fmt.Sprintf(
+			"the sandbox answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1]), not to Host %q: "+
+				"a web page must not reach it through a name of its own (DNS rebinding); start it with -allow-remote to answer other names", r.Host)))
+		return
+	}
 	path := escapedPath(r)
 	if path == "/sandbox" || strings.HasPrefix(path, "/sandbox/") {
 		s.serveSandbox(w, r)

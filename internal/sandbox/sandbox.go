@@ -93,6 +93,14 @@ type Options struct {
 	Now func() time.Time
 	// Addr is the address Start listens on. Default "127.0.0.1:0".
 	Addr string
+	// AllowRemote answers requests addressed to any host name. Without it
+	// (the default) a request whose Host header is not a loopback name
+	// (localhost, 127.0.0.1 or another 127.x address, [::1], any port) is
+	// refused with 403, so that a web page cannot reach the sandbox
+	// through a name of its own that resolves to this machine (DNS
+	// rebinding). The /sandbox/ endpoints are served to loopback clients
+	// only, whatever this says.
+	AllowRemote bool
 }
 
 // Route keys used by the request counters and by InjectFault.
@@ -134,6 +142,7 @@ type Server struct {
 	statePath   string
 	clock       func() time.Time
 	addr        string
+	allowRemote bool
 
 	latency  atomic.Int64
 	variants atomic.Pointer[Variants] // never nil; copy on write
@@ -204,6 +213,7 @@ func New(opts Options) (*Server, error) {
 		statePath:   opts.StatePath,
 		clock:       opts.Now,
 		addr:        opts.Addr,
+		allowRemote: opts.AllowRemote,
 		counters:    make(map[string]*atomic.Int64),
 		tokens:      make(map[string]accessToken),
 		done:        make(chan struct{}),
