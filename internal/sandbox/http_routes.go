@@ -168,7 +168,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		writeAPIError(w, e)
 		return
 	}
-	body, e := readBody(r)
+	v := s.variantsNow()
+	var checkDigest func(body []byte) *apiError
+	if rt.scope != "" {
+		// Before the body: an unsigned request is not worth reading.
+		var e *apiError
+		if checkDigest, e = s.authenticate(r, rt.scope, v); e != nil {
+			writeAPIError(w, e)
+			return
+		}
+	}
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -177,9 +187,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		writeAPIError(w, invalidRequest(http.StatusBadRequest, r.Method+" requests must not have a body"))
 		return
 	}
-	v := s.variantsNow()
-	if rt.scope != "" {
-		if e := s.authenticate(r, body, rt.scope, v); e != nil {
+	if checkDigest != nil {
+		if e := checkDigest(body); e != nil {
 			writeAPIError(w, e)
 			return
 		}

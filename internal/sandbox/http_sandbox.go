@@ -93,7 +93,7 @@ type attachCardRequest struct {
 }
 
 func (s *Server) sandboxAttachCard(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -218,7 +218,7 @@ type faultsRequest struct {
 // {"rate":R, <fault> or "faults":[<fault>...], "seed":S} to fault requests
 // at random.
 func (s *Server) sandboxFaults(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return

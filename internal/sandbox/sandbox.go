@@ -121,7 +121,12 @@ const (
 	scopePayments        = "payments"
 	closeWaitForHandlers = 10 * time.Second
 	readHeaderTimeout    = 30 * time.Second
-	maxRequestBodyBytes  = 1 << 20
+	// maxRequestBodyBytes is the most of a body the sandbox reads, and
+	// only once the Authorization header has passed every check but the
+	// digest. The largest valid body (a create with every field at its
+	// longest and 50 metadata keys at theirs, every character escaped as
+	// a surrogate pair) is about 330 KB: TestLargestValidBodyFits.
+	maxRequestBodyBytes = 1 << 20
 )
 
 // Routes returns every route key, in a fixed order.
