@@ -28,11 +28,6 @@ const errBearerRequired = "this endpoint requires Authorization: Bearer <access_
 
 var scopeList = strings.Join(knownScopes, ", ")
 
-type accessToken struct {
-	scopes    []string
-	expiresAt time.Time
-}
-
 // computeDigest returns hex(sha512(merchantKey + timestamp +
 // authenticityToken + fullpath + body)), the WP3-v2.1 digest.
 func computeDigest(merchantKey, timestamp, authenticityToken, fullpath string, body []byte) string {
@@ -149,9 +144,7 @@ func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
 	if len(parts) != 2 || parts[1] == "" {
 		return unauthorized("malformed Authorization header: expected \"Bearer <access_token>\"")
 	}
-	s.tokensMu.Lock()
-	tok, ok := s.tokens[parts[1]]
-	s.tokensMu.Unlock()
+	tok, ok := s.tokens.get(parts[1])
 	if !ok {
 		return unauthorized("invalid access token")
 	}
@@ -162,23 +155,6 @@ func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
 		return invalidRequest(http.StatusForbidden, "access token is missing the "+scope+" scope")
 	}
 	return nil
-}
-
-// issueToken stores and returns a new access token.
-func (s *Server) issueToken(scopes []string) string {
-	now := s.preciseNow()
-	tok := randomHex64()
-	s.tokensMu.Lock()
-	defer s.tokensMu.Unlock()
-	if len(s.tokens) >= 1024 {
-		for k, v := range s.tokens {
-			if !now.Before(v.expiresAt) {
-				delete(s.tokens, k)
-			}
-		}
-	}
-	s.tokens[tok] = accessToken{scopes: slices.Clone(scopes), expiresAt: now.Add(s.tokenTTL)}
-	return tok
 }
 
 type oauthRequest struct {
@@ -224,7 +200,7 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ *Variants
 			return
 		}
 	}
-	tok := s.issueToken(req.Scopes)
+	tok := s.tokens.issue(s.preciseNow(), s.tokenTTL, req.Scopes)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",

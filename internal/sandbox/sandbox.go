@@ -155,8 +155,7 @@ type Server struct {
 	counters map[string]*atomic.Int64
 	faults   faultState
 
-	tokensMu sync.Mutex
-	tokens   map[string]accessToken
+	tokens tokenStore
 
 	st store.Store
 
@@ -220,7 +219,6 @@ func New(opts Options) (*Server, error) {
 		addr:        opts.Addr,
 		allowRemote: opts.AllowRemote,
 		counters:    make(map[string]*atomic.Int64),
-		tokens:      make(map[string]accessToken),
 		done:        make(chan struct{}),
 	}
 	s.latency.Store(int64(opts.Latency))
