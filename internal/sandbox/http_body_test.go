@@ -175,7 +175,7 @@ func TestUnsignedBodiesCostNoMemory(t *testing.T) {
 	}
 	wg.Wait()
 	runtime.ReadMemStats(&after)
-	perReq := int64(after.TotalAlloc-before.TotalAlloc) / conns
+	perReq := (after.TotalAlloc - before.TotalAlloc) / conns
 	readPerReq := read.Load() / conns
 	t.Logf("%d connections, 1 MB unsigned body each: %d answered 401; allocated %d bytes and read %d bytes per request (client and server)", conns, answered.Load(), perReq, readPerReq)
 	if perReq > 256<<10 {

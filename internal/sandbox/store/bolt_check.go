@@ -169,17 +169,14 @@ func checkBoltFile(path string) (exists bool, err error) {
 	}
 	// The current record: the valid one with the higher txid (bbolt's
 	// choice).
-	cur := -1
-	for i, m := range metas {
-		if probs[i] == "" && (cur < 0 || m.txi > metas[cur].txi) {
-			cur = i
-		}
-	}
-	if cur < 0 {
+	m, cur := metas[0], 0
+	switch {
+	case probs[0] != "" && probs[1] != "":
 		return true, unusable("%s, and %s", probs[0], probs[1])
+	case probs[0] != "" || (probs[1] == "" && metas[1].txi > metas[0].txi):
+		m, cur = metas[1], 1
 	}
-	m := metas[cur]
-	pages := uint64(size / ps)
+	pages := uint64(size / ps) //nolint:gosec // G115: a file size is not negative.
 	switch {
 	case m.pgid < 4:
 		return true, unusable("its meta record (page %d) counts %d pages, fewer than any bbolt file has: it was damaged or overwritten", cur, m.pgid)
@@ -192,7 +189,7 @@ func checkBoltFile(path string) (exists bool, err error) {
 	}
 	if m.freelist != boltNoFreelist {
 		hdr := make([]byte, boltPageHeaderSize)
-		if _, err := f.ReadAt(hdr, int64(m.freelist)*ps); err != nil {
+		if _, err := f.ReadAt(hdr, pageOffset(m.freelist, ps)); err != nil {
 			return true, err
 		}
 		if binary.NativeEndian.Uint64(hdr) != m.freelist || binary.NativeEndian.Uint16(hdr[8:]) != boltFreelistPage {
@@ -204,6 +201,13 @@ func checkBoltFile(path string) (exists bool, err error) {
 		return true, err
 	}
 	return true, nil
+}
+
+// pageOffset is the offset of page id in a file of ps-byte pages. Callers
+// pass ids below the high water mark, which checkBoltFile has checked to
+// lie within the file.
+func pageOffset(id uint64, ps int64) int64 {
+	return int64(id) * ps //nolint:gosec // G115: id < file size / ps.
 }
 
 // boltWalker visits every page of a bbolt file's trees, reading them with
@@ -230,7 +234,7 @@ func (w *boltWalker) tree(id uint64, depth int) error {
 		return unusable("a tree points at page %d, outside the data (pages 2 to %d): it was damaged or overwritten", id, w.hwm-1)
 	}
 	hdr := make([]byte, boltPageHeaderSize)
-	if _, err := w.f.ReadAt(hdr, int64(id)*w.ps); err != nil {
+	if _, err := w.f.ReadAt(hdr, pageOffset(id, w.ps)); err != nil {
 		return err
 	}
 	ne := binary.NativeEndian
@@ -250,8 +254,8 @@ func (w *boltWalker) tree(id uint64, depth int) error {
 		}
 		w.seen[i] = true
 	}
-	buf := make([]byte, int64(overflow+1)*w.ps)
-	if _, err := w.f.ReadAt(buf, int64(id)*w.ps); err != nil {
+	buf := make([]byte, pageOffset(overflow+1, w.ps))
+	if _, err := w.f.ReadAt(buf, pageOffset(id, w.ps)); err != nil {
 		return err
 	}
 	return w.page(buf, id, depth)

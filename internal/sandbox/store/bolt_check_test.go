@@ -96,13 +96,11 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 	goodPath, good := goodStoreFile(t)
 	metaOff, ps := currentMeta(t, good)
 	custRoot := bucketRoot(t, goodPath)
-	rng := rand.New(rand.NewPCG(1, 2)) //nolint:gosec // G404: reproducible garbage.
+	rng := rand.NewChaCha8([32]byte{1, 2}) // reproducible garbage
 
 	garbage := func(n int) []byte {
 		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(rng.Uint32())
-		}
+		_, _ = rng.Read(b)
 		return b
 	}
 	clone := func() []byte { return bytes.Clone(good) }
@@ -122,7 +120,7 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 		}, "page 1"},
 		{"garbage over the customers' pages", func() []byte {
 			b := clone()
-			copy(b[int(custRoot)*ps:], garbage(ps))
+			copy(b[pageOffset(custRoot, int64(ps)):], garbage(ps))
 			return b
 		}, fmt.Sprintf("page %d is not the tree page its parent expects", custRoot)},
 		{"meta points its root at the customers bucket", func() []byte {
@@ -137,7 +135,7 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 		}, "points its root at page 1, outside the data"},
 		{"meta points its root past the data", func() []byte {
 			b := clone()
-			setRoot(b, metaOff, uint64(len(b)/ps)+10)
+			setRoot(b, metaOff, binary.NativeEndian.Uint64(b[metaOff+40:])+10)
 			return b
 		}, "outside the data"},
 		{"both metas fail their checksum", func() []byte {
@@ -149,7 +147,7 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 	}
 	// bbolt grows the file ahead of its data: cut within the data, which
 	// ends where the current meta record's page count says.
-	dataEnd := int(binary.NativeEndian.Uint64(good[metaOff+40:])) * ps
+	dataEnd := int(pageOffset(binary.NativeEndian.Uint64(good[metaOff+40:]), int64(ps)))
 	if dataEnd < 8*ps {
 		t.Fatalf("the good file has %d data pages, too few to cut in the middle", dataEnd/ps)
 	}
