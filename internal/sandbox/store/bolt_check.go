@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"time"
 )
 
 // UnusableError is returned by OpenBolt for a file that exists but cannot
@@ -121,6 +122,9 @@ func checkBoltFile(path string) (exists bool, err error) {
 		return true, err
 	}
 	defer func() { _ = f.Close() }()
+	if err := lockShared(f, time.Second); err != nil {
+		return true, err
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		return true, err
