@@ -224,6 +224,7 @@ type boltWalker struct {
 	ps   int64
 	hwm  uint64
 	seen map[uint64]bool
+	bufs [][]byte // by depth
 }
 
 // maxBoltDepth bounds the nesting of trees and buckets (a store has three
@@ -258,7 +259,16 @@ func (w *boltWalker) tree(id uint64, depth int) error {
 		}
 		w.seen[i] = true
 	}
-	buf := make([]byte, pageOffset(overflow+1, w.ps))
+	// One buffer per depth: a page's elements are still being walked while
+	// its children are read.
+	for len(w.bufs) <= depth {
+		w.bufs = append(w.bufs, nil)
+	}
+	n := pageOffset(overflow+1, w.ps)
+	if int64(cap(w.bufs[depth])) < n {
+		w.bufs[depth] = make([]byte, n)
+	}
+	buf := w.bufs[depth][:n]
 	if _, err := w.f.ReadAt(buf, pageOffset(id, w.ps)); err != nil {
 		return err
 	}
