@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -201,7 +202,7 @@ func checkBoltFile(path string) (exists bool, err error) {
 		}
 	}
 	w := boltWalker{f: f, ps: ps, hwm: m.pgid, seen: make(map[uint64]bool)}
-	if err := w.tree(m.root, 0); err != nil {
+	if _, err := w.tree(m.root, 0, nil, nil); err != nil {
 		return true, err
 	}
 	return true, nil
@@ -231,31 +232,31 @@ type boltWalker struct {
 // buckets, a few levels deep each).
 const maxBoltDepth = 64
 
-func (w *boltWalker) tree(id uint64, depth int) error {
+func (w *boltWalker) tree(id uint64, depth int, minClosed, maxOpen []byte) ([]byte, error) {
 	if depth > maxBoltDepth {
-		return unusable("its trees nest deeper than %d levels (it was damaged or overwritten)", maxBoltDepth)
+		return nil, unusable("its trees nest deeper than %d levels (it was damaged or overwritten)", maxBoltDepth)
 	}
 	if id < 2 || id >= w.hwm {
-		return unusable("a tree points at page %d, outside the data (pages 2 to %d): it was damaged or overwritten", id, w.hwm-1)
+		return nil, unusable("a tree points at page %d, outside the data (pages 2 to %d): it was damaged or overwritten", id, w.hwm-1)
 	}
 	hdr := make([]byte, boltPageHeaderSize)
 	if _, err := w.f.ReadAt(hdr, pageOffset(id, w.ps)); err != nil {
-		return err
+		return nil, err
 	}
 	ne := binary.NativeEndian
 	flags, overflow := ne.Uint16(hdr[8:]), uint64(ne.Uint32(hdr[12:]))
 	if ne.Uint64(hdr) != id || (flags != boltBranchPage && flags != boltLeafPage) {
 		if depth == 0 {
-			return unusable("its meta record points its root at page %d, which is not the root of a tree: the meta record or the page was damaged or overwritten", id)
+			return nil, unusable("its meta record points its root at page %d, which is not the root of a tree: the meta record or the page was damaged or overwritten", id)
 		}
-		return unusable("page %d is not the tree page its parent expects: it was damaged or overwritten", id)
+		return nil, unusable("page %d is not the tree page its parent expects: it was damaged or overwritten", id)
 	}
 	if id+overflow >= w.hwm {
-		return unusable("page %d runs past the end of the data: it was damaged or overwritten", id)
+		return nil, unusable("page %d runs past the end of the data: it was damaged or overwritten", id)
 	}
 	for i := id; i <= id+overflow; i++ {
 		if w.seen[i] {
-			return unusable("page %d is reached twice: it was damaged or overwritten", i)
+			return nil, unusable("page %d is reached twice: it was damaged or overwritten", i)
 		}
 		w.seen[i] = true
 	}
@@ -270,14 +271,14 @@ func (w *boltWalker) tree(id uint64, depth int) error {
 	}
 	buf := w.bufs[depth][:n]
 	if _, err := w.f.ReadAt(buf, pageOffset(id, w.ps)); err != nil {
-		return err
+		return nil, err
 	}
-	return w.page(buf, id, depth)
+	return w.page(buf, id, depth, minClosed, maxOpen)
 }
 
 // page checks the elements of a tree page (or of an inline bucket's page,
 // id 0) held in buf, and the trees they point at.
-func (w *boltWalker) page(buf []byte, id uint64, depth int) error {
+func (w *boltWalker) page(buf []byte, id uint64, depth int, minClosed, maxOpen []byte) ([]byte, error) {
 	ne := binary.NativeEndian
 	flags, count := ne.Uint16(buf[8:]), int(ne.Uint16(buf[10:]))
 	bad := func(what string) error {
@@ -287,52 +288,87 @@ func (w *boltWalker) page(buf []byte, id uint64, depth int) error {
 		return unusable("page %d's %s: it was damaged or overwritten", id, what)
 	}
 	if boltPageHeaderSize+count*boltElementSize > len(buf) {
-		return bad("element table runs past its end")
+		return nil, bad("element table runs past its end")
 	}
+	// Keys in order, as bbolt's own check (Tx.Check, which it runs on
+	// open to rebuild the free list) wants them: bbolt panics on the first
+	// violation, in a goroutine it then leaves running over a closed
+	// transaction.
+	running, last := minClosed, []byte(nil)
 	for i := range count {
 		at := boltPageHeaderSize + i*boltElementSize
 		e := buf[at : at+boltElementSize]
+		var key, val []byte
 		switch flags {
 		case boltBranchPage:
-			pos, ksize, child := uint64(ne.Uint32(e)), uint64(ne.Uint32(e[4:])), ne.Uint64(e[8:])
+			pos, ksize := uint64(ne.Uint32(e)), uint64(ne.Uint32(e[4:]))
 			if uint64(at)+pos+ksize > uint64(len(buf)) {
-				return bad("key runs past its end")
+				return nil, bad("key runs past its end")
 			}
-			if err := w.tree(child, depth+1); err != nil {
-				return err
-			}
+			key = buf[uint64(at)+pos : uint64(at)+pos+ksize]
 		case boltLeafPage:
-			eflags, pos, ksize, vsize := ne.Uint32(e), uint64(ne.Uint32(e[4:])), uint64(ne.Uint32(e[8:])), uint64(ne.Uint32(e[12:]))
-			end := uint64(at) + pos + ksize + vsize
-			if end > uint64(len(buf)) {
-				return bad("key or value runs past its end")
+			pos, ksize, vsize := uint64(ne.Uint32(e[4:])), uint64(ne.Uint32(e[8:])), uint64(ne.Uint32(e[12:]))
+			if uint64(at)+pos+ksize+vsize > uint64(len(buf)) {
+				return nil, bad("key or value runs past its end")
 			}
-			if eflags&boltBucketLeaf == 0 {
-				continue
-			}
-			v := buf[end-vsize : end]
-			if len(v) < boltBucketHeaderSize {
-				return bad("bucket header is cut short")
-			}
-			if root := ne.Uint64(v); root != 0 {
-				if err := w.tree(root, depth+1); err != nil {
-					return err
-				}
-				continue
-			}
-			inline := v[boltBucketHeaderSize:]
-			if len(inline) < boltPageHeaderSize || ne.Uint16(inline[8:]) != boltLeafPage {
-				return bad("inline bucket is not a leaf page")
-			}
-			if depth+1 > maxBoltDepth {
-				return bad("buckets nest too deep")
-			}
-			if err := w.page(inline, 0, depth+1); err != nil {
-				return err
-			}
+			key = buf[uint64(at)+pos : uint64(at)+pos+ksize]
+			val = buf[uint64(at)+pos+ksize : uint64(at)+pos+ksize+vsize]
 		default:
-			return bad("type is not a tree page")
+			return nil, bad("type is not a tree page")
+		}
+		switch {
+		case i == 0 && running != nil && bytes.Compare(running, key) > 0,
+			i > 0 && bytes.Compare(running, key) >= 0,
+			maxOpen != nil && bytes.Compare(key, maxOpen) >= 0:
+			return nil, bad("keys are out of order")
+		}
+		if flags == boltBranchPage {
+			next := maxOpen
+			if i+1 < count {
+				n := buf[boltPageHeaderSize+(i+1)*boltElementSize:]
+				npos, nksize := uint64(ne.Uint32(n)), uint64(ne.Uint32(n[4:]))
+				nat := uint64(boltPageHeaderSize + (i+1)*boltElementSize)
+				if nat+npos+nksize > uint64(len(buf)) {
+					return nil, bad("key runs past its end")
+				}
+				next = buf[nat+npos : nat+npos+nksize]
+			}
+			maxKey, err := w.tree(ne.Uint64(e[8:]), depth+1, key, next)
+			if err != nil {
+				return nil, err
+			}
+			running, last = bytes.Clone(maxKey), bytes.Clone(maxKey)
+			continue
+		}
+		running, last = key, key
+		if err := w.bucket(ne.Uint32(e), val, depth, bad); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return last, nil
+}
+
+// bucket checks the sub-bucket a leaf element (flags eflags, value v)
+// holds, if it is one.
+func (w *boltWalker) bucket(eflags uint32, v []byte, depth int, bad func(string) error) error {
+	ne := binary.NativeEndian
+	if eflags&boltBucketLeaf == 0 {
+		return nil
+	}
+	if len(v) < boltBucketHeaderSize {
+		return bad("bucket header is cut short")
+	}
+	if root := ne.Uint64(v); root != 0 {
+		_, err := w.tree(root, depth+1, nil, nil)
+		return err
+	}
+	inline := v[boltBucketHeaderSize:]
+	if len(inline) < boltPageHeaderSize || ne.Uint16(inline[8:]) != boltLeafPage {
+		return bad("inline bucket is not a leaf page")
+	}
+	if depth+1 > maxBoltDepth {
+		return bad("buckets nest too deep")
+	}
+	_, err := w.page(inline, 0, depth+1, nil, nil)
+	return err
 }

@@ -123,6 +123,23 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 			copy(b[pageOffset(custRoot, int64(ps)):], garbage(ps))
 			return b
 		}, fmt.Sprintf("page %d is not the tree page its parent expects", custRoot)},
+		{"keys out of order in a leaf", func() []byte {
+			// The first leaf of the customers tree: its first key (a
+			// big-endian sequence number) made the largest.
+			b := clone()
+			ne := binary.NativeEndian
+			leaf := pageOffset(custRoot, int64(ps))
+			if ne.Uint16(b[leaf+8:]) == boltBranchPage {
+				leaf = pageOffset(ne.Uint64(b[leaf+boltPageHeaderSize+8:]), int64(ps))
+			}
+			if ne.Uint16(b[leaf+8:]) != boltLeafPage {
+				t.Fatal("no leaf under the customers root")
+			}
+			at := leaf + boltPageHeaderSize
+			key := at + int64(ne.Uint32(b[at+4:]))
+			b[key] = 0xff
+			return b
+		}, "keys are out of order"},
 		{"meta points its root at the customers bucket", func() []byte {
 			b := clone()
 			setRoot(b, metaOff, custRoot)
