@@ -20,6 +20,13 @@ func openStore(path string, noSync bool) (store.Store, error) {
 		return nil, fmt.Errorf("sandbox: %s is a JSON state file of an earlier monri-sandbox; -state now keeps a bbolt database. "+
 			"Load it into a new store with -import, for example: mv %[1]s %[1]s.old && monri-sandbox -state %[1]s -import %[1]s.old", path)
 	}
+	if u := (*store.UnusableError)(nil); errors.As(err, &u) {
+		return nil, fmt.Errorf("sandbox: the -state file %[1]s cannot be used: %[2]s. The sandbox has not changed it. "+
+			"Restore it (from a backup, or a CI cache that was saved and restored whole), "+
+			"or move it away and load an export saved earlier (GET /sandbox/export) into a new store with -import, for example: "+
+			"mv %[1]s %[1]s.damaged && monri-sandbox -state %[1]s -import export.json; "+
+			"to start with no customers, delete it", path, u.Problem)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: state: %w", err)
 	}

@@ -131,7 +131,7 @@ func TestStateErrors(t *testing.T) {
 	if err := os.WriteFile(bad, bytes.Repeat([]byte("not a database "), 400), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{StatePath: bad}); err == nil || !strings.Contains(err.Error(), "sandbox: state: open "+bad) {
+	if _, err := New(Options{StatePath: bad}); err == nil || !strings.Contains(err.Error(), "sandbox: the -state file "+bad+" cannot be used: it is not a bbolt database") {
 		t.Fatalf("New on a file that is no database: %v", err)
 	}
 }

@@ -19,7 +19,11 @@
 //	GET    /v2/customers/{uuid}/payment-methods             list payment methods (limit, offset)
 //
 // Sandbox-only endpoints (no Monri authentication; answered only to loopback
-// clients; not counted as API requests):
+// clients; POSTs need Content-Type: application/json, else 415, so that a
+// web page's form or text POST cannot drive them; not counted as API
+// requests). Every route, these and the API's, refuses with 403 a request
+// whose Host header is not a loopback name (DNS rebinding) unless
+// Options.AllowRemote:
 //
 //	POST /sandbox/customers/{uuid}/payment-methods   {"pan":"4111111111111111","expiration_date":"2030-12"} or {"expired":true}
 //	POST /sandbox/customers/{uuid}/delete            out-of-band soft delete (drift demos)

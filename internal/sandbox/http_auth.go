@@ -28,11 +28,6 @@ const errBearerRequired = "this endpoint requires Authorization: Bearer <access_
 
 var scopeList = strings.Join(knownScopes, ", ")
 
-type accessToken struct {
-	scopes    []string
-	expiresAt time.Time
-}
-
 // computeDigest returns hex(sha512(merchantKey + timestamp +
 // authenticityToken + fullpath + body)), the WP3-v2.1 digest.
 func computeDigest(merchantKey, timestamp, authenticityToken, fullpath string, body []byte) string {
@@ -83,65 +78,73 @@ func checkHeaders(r *http.Request) *apiError {
 	return nil
 }
 
-// authenticate checks the Authorization header of an API request. scope is
-// the OAuth scope a bearer token needs for the route.
-func (s *Server) authenticate(r *http.Request, body []byte, scope string, v *Variants) *apiError {
+// authenticate checks the Authorization header of an API request before a
+// byte of its body is read, so that a request that is not signed costs no
+// more than its headers: everything but the WP3-v2.1 digest (presence,
+// scheme, shape, authenticity token, timestamp window; a bearer token
+// whole). scope is the OAuth scope a bearer token needs for the route. For
+// a WP3-v2.1 header it returns the check of the digest, which needs the
+// body; nil for a bearer token.
+func (s *Server) authenticate(r *http.Request, scope string, v *Variants) (func(body []byte) *apiError, *apiError) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 || values[0] == "" {
 		if v.BearerOnly {
-			return unauthorized("Authorization header is missing: " + errBearerRequired)
+			return nil, unauthorized("Authorization header is missing: " + errBearerRequired)
 		}
-		return unauthorized("Authorization header is missing")
+		return nil, unauthorized("Authorization header is missing")
 	}
 	if len(values) > 1 {
-		return unauthorized("Authorization header must be sent once")
+		return nil, unauthorized("Authorization header must be sent once")
 	}
 	parts := strings.Split(values[0], " ")
 	switch {
 	case parts[0] == bearerScheme:
-		return s.authenticateBearer(parts, scope)
+		return nil, s.authenticateBearer(parts, scope)
 	case v.BearerOnly:
 		// Whatever the header's validity: the scheme itself is refused.
-		return unauthorized(errBearerRequired)
+		return nil, unauthorized(errBearerRequired)
 	case parts[0] == authScheme:
-		return s.authenticateWP3(r, parts, body)
+		return s.authenticateWP3(r, parts)
 	default:
-		return unauthorized("unsupported Authorization scheme: expected " + authScheme + " or " + bearerScheme)
+		return nil, unauthorized("unsupported Authorization scheme: expected " + authScheme + " or " + bearerScheme)
 	}
 }
 
-func (s *Server) authenticateWP3(r *http.Request, parts []string, body []byte) *apiError {
+func (s *Server) authenticateWP3(r *http.Request, parts []string) (func(body []byte) *apiError, *apiError) {
 	if len(parts) != 4 || slices.Contains(parts, "") {
-		return unauthorized("malformed Authorization header: expected \"" + authScheme + " <authenticity_token> <timestamp> <digest>\" separated by single spaces")
+		return nil, unauthorized("malformed Authorization header: expected \"" + authScheme + " <authenticity_token> <timestamp> <digest>\" separated by single spaces")
 	}
 	token, ts, digest := parts[1], parts[2], parts[3]
 	if subtle.ConstantTimeCompare([]byte(token), []byte(s.authToken)) != 1 {
-		return unauthorized("unknown authenticity token")
+		return nil, unauthorized("unknown authenticity token")
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return unauthorized("Authorization timestamp must be an integer number of Unix seconds")
+		return nil, unauthorized("Authorization timestamp must be an integer number of Unix seconds")
 	}
 	// Compare in whole seconds: a Duration would overflow (and wrap) for
 	// absurd timestamps such as milliseconds.
 	nowSec, tol := s.preciseNow().Unix(), int64(s.tolerance/time.Second)
 	if sec < nowSec-tol || sec > nowSec+tol {
-		return unauthorized(fmt.Sprintf("Authorization timestamp is outside the accepted window of %s around the server time %d", s.tolerance, s.preciseNow().Unix()))
+		return nil, unauthorized(fmt.Sprintf("Authorization timestamp is outside the accepted window of %s around the server time %d", s.tolerance, s.preciseNow().Unix()))
 	}
-	want := computeDigest(s.merchantKey, ts, s.authToken, requestFullPath(r), body)
-	if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) != 1 {
-		return unauthorized("invalid digest: expected hex(sha512(merchant_key + timestamp + authenticity_token + fullpath + body)) with fullpath the request path and query as sent")
+	if len(digest) != sha512.Size*2 {
+		return nil, unauthorized("invalid digest: expected hex(sha512(merchant_key + timestamp + authenticity_token + fullpath + body)), 128 hex digits, with fullpath the request path and query as sent")
 	}
-	return nil
+	return func(body []byte) *apiError {
+		want := computeDigest(s.merchantKey, ts, s.authToken, requestFullPath(r), body)
+		if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) != 1 {
+			return unauthorized("invalid digest: expected hex(sha512(merchant_key + timestamp + authenticity_token + fullpath + body)) with fullpath the request path and query as sent")
+		}
+		return nil
+	}, nil
 }
 
 func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
 	if len(parts) != 2 || parts[1] == "" {
 		return unauthorized("malformed Authorization header: expected \"Bearer <access_token>\"")
 	}
-	s.tokensMu.Lock()
-	tok, ok := s.tokens[parts[1]]
-	s.tokensMu.Unlock()
+	tok, ok := s.tokens.get(parts[1])
 	if !ok {
 		return unauthorized("invalid access token")
 	}
@@ -152,23 +155,6 @@ func (s *Server) authenticateBearer(parts []string, scope string) *apiError {
 		return invalidRequest(http.StatusForbidden, "access token is missing the "+scope+" scope")
 	}
 	return nil
-}
-
-// issueToken stores and returns a new access token.
-func (s *Server) issueToken(scopes []string) string {
-	now := s.preciseNow()
-	tok := randomHex64()
-	s.tokensMu.Lock()
-	defer s.tokensMu.Unlock()
-	if len(s.tokens) >= 1024 {
-		for k, v := range s.tokens {
-			if !now.Before(v.expiresAt) {
-				delete(s.tokens, k)
-			}
-		}
-	}
-	s.tokens[tok] = accessToken{scopes: slices.Clone(scopes), expiresAt: now.Add(s.tokenTTL)}
-	return tok
 }
 
 type oauthRequest struct {
@@ -214,7 +200,7 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request, _ *Variants
 			return
 		}
 	}
-	tok := s.issueToken(req.Scopes)
+	tok := s.tokens.issue(s.preciseNow(), s.tokenTTL, req.Scopes)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",

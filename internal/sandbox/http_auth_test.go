@@ -247,6 +247,7 @@ func TestServeHTTPInProcess(t *testing.T) {
 	token, key := s.Credentials()
 	body := `{"name":"In process"}`
 	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/v2/customers?", strings.NewReader(body))
+	req.Host = "localhost"
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
 	ts := strconv.FormatInt(clock.Now().Unix(), 10)

@@ -161,7 +161,7 @@ func TestFaultDropWithoutHijacker(t *testing.T) {
 			t.Fatalf("recovered %v, want http.ErrAbortHandler", r)
 		}
 	}()
-	s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/v2/customers", nil))
+	s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://localhost/v2/customers", nil))
 	t.Fatal("no panic")
 }
 

@@ -35,17 +35,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// readBody reads the whole body, at most maxRequestBodyBytes.
-func readBody(r *http.Request) ([]byte, *apiError) {
-	if r.Body == nil {
+// readBody reads the whole body, at most maxRequestBodyBytes; a larger one
+// answers 413 and, through http.MaxBytesReader, tells the server to close
+// the connection rather than read the rest.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBodyBytes+1))
-	if err != nil {
-		return nil, invalidRequest(http.StatusBadRequest, "could not read request body")
-	}
-	if int64(len(b)) > maxRequestBodyBytes {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		return nil, invalidRequest(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxRequestBodyBytes))
+	case err != nil:
+		return nil, invalidRequest(http.StatusBadRequest, "could not read request body")
 	}
 	return b, nil
 }

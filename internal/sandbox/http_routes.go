@@ -100,6 +100,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.inflight.leave()
 
+	if !s.allowRemote && !isLoopbackHost(r.Host) {
+		writeAPIError(w, invalidRequest(http.StatusForbidden, fmt.Sprintf(
+			"the sandbox answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1]), not to Host %q: "+
+				"a web page must not reach it through a name of its own (DNS rebinding); start it with -allow-remote to answer other names", r.Host)))
+		return
+	}
 	path := escapedPath(r)
 	if path == "/sandbox" || strings.HasPrefix(path, "/sandbox/") {
 		s.serveSandbox(w, r)
@@ -162,7 +168,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		writeAPIError(w, e)
 		return
 	}
-	body, e := readBody(r)
+	v := s.variantsNow()
+	var checkDigest func(body []byte) *apiError
+	if rt.scope != "" {
+		// Before the body: an unsigned request is not worth reading.
+		var e *apiError
+		if checkDigest, e = s.authenticate(r, rt.scope, v); e != nil {
+			writeAPIError(w, e)
+			return
+		}
+	}
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -171,9 +187,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rt *route, param
 		writeAPIError(w, invalidRequest(http.StatusBadRequest, r.Method+" requests must not have a body"))
 		return
 	}
-	v := s.variantsNow()
-	if rt.scope != "" {
-		if e := s.authenticate(r, body, rt.scope, v); e != nil {
+	if checkDigest != nil {
+		if e := checkDigest(body); e != nil {
 			writeAPIError(w, e)
 			return
 		}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,10 +30,41 @@ func isLoopback(r *http.Request) bool {
 	return ip.IsLoopback()
 }
 
+// isLoopbackHost reports whether a Host header names this machine by a
+// loopback name: localhost, a 127.x address or [::1], with or without a
+// port. An empty Host (HTTP/1.0, or a handler called directly) is
+// accepted: a browser always sends one.
+func isLoopbackHost(host string) bool {
+	if host == "" {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serveSandbox serves the /sandbox/ endpoints to loopback clients. A POST
+// must say Content-Type: application/json: a web page can send a form or
+// text/plain POST to any address without asking (no CORS preflight), and
+// must not inject faults or delete customers that way.
 func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r) {
 		writeAPIError(w, invalidRequest(http.StatusForbidden, "sandbox endpoints are only served to loopback clients"))
 		return
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeAPIError(w, invalidRequest(http.StatusUnsupportedMediaType,
+				"sandbox endpoints take POSTs with Content-Type: application/json only (a web page's form or text POST is refused)"))
+			return
+		}
 	}
 	s.sandboxMux.ServeHTTP(w, r)
 }
@@ -60,7 +93,7 @@ type attachCardRequest struct {
 }
 
 func (s *Server) sandboxAttachCard(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -185,7 +218,7 @@ type faultsRequest struct {
 // {"rate":R, <fault> or "faults":[<fault>...], "seed":S} to fault requests
 // at random.
 func (s *Server) sandboxFaults(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
+	body, e := readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -84,6 +85,7 @@ func TestSandboxEndpointsLoopbackOnly(t *testing.T) {
 	}
 	defer func() { _ = s.Close() }()
 	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/sandbox/stats", nil) // RemoteAddr 192.0.2.1
+	req.Host = "127.0.0.1"
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "loopback") {
@@ -164,4 +166,91 @@ func TestCountryCodes(t *testing.T) {
 	if CountryCodes()[0] != "AD" {
 		t.Fatal("CountryCodes returned shared storage")
 	}
+}
+
+// A request addressed to a name that is not a loopback one (a web page's
+// own name resolving to 127.0.0.1: DNS rebinding) is refused on every
+// route, the export included, unless AllowRemote; loopback names pass.
+func TestForeignHostRefused(t *testing.T) {
+	e := newEnv(t, Options{})
+	uuid := str(e.create(map[string]any{"merchant_customer_id": "dns-rebinding"})["uuid"])
+	_, port, _ := strings.Cut(strings.TrimPrefix(e.s.URL(), "http://"), ":")
+	for _, path := range []string{"/sandbox/export", "/sandbox/stats", "/v2/customers", "/v2/customers/" + uuid} {
+		for _, host := range []string{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example:" + port, "localhost.evil.example", "192.168.1.10:" + port} {
+			req := e.request(http.MethodGet, path, "")
+			req.Host = host
+			e.sign(req, "")
+			r := e.send(req)
+			expectError(t, r, http.StatusForbidden, "-allow-remote")
+			if strings.Contains(string(r.body), uuid) {
+				t.Fatalf("%s for Host %s answered the store: %s", path, host, r.body)
+			}
+		}
+		for _, host := range []string{"localhost:" + port, "LOCALHOST", "127.0.0.1:" + port, "127.0.0.2", "[::1]:" + port, "[::1]"} {
+			req := e.request(http.MethodGet, path, "")
+			req.Host = host
+			e.sign(req, "")
+			expectStatus(t, e.send(req), http.StatusOK)
+		}
+	}
+	// A POST from a foreign Host changes nothing.
+	req := e.request(http.MethodPost, "/sandbox/customers/"+uuid+"/delete", "")
+	req.Host = "evil.example"
+	expectStatus(t, e.send(req), http.StatusForbidden)
+	if c, _ := e.s.Customer(uuid); c.Deleted {
+		t.Fatal("a foreign Host deleted a customer")
+	}
+
+	remote := newEnv(t, Options{AllowRemote: true})
+	for _, path := range []string{"/sandbox/stats", "/v2/customers"} {
+		req := remote.request(http.MethodGet, path, "")
+		req.Host = "sandbox.internal:8080"
+		remote.sign(req, "")
+		expectStatus(t, remote.send(req), http.StatusOK)
+	}
+}
+
+// The /sandbox/ endpoints take POSTs with Content-Type application/json
+// only: a web page can send a form or text/plain POST anywhere without a
+// CORS preflight, and must not inject faults, clear them or delete
+// customers that way.
+func TestSandboxPostNeedsJSON(t *testing.T) {
+	e := newEnv(t, Options{})
+	uuid := str(e.create(map[string]any{"merchant_customer_id": "csrf"})["uuid"])
+	posts := []struct{ path, body string }{
+		{"/sandbox/faults", `{"route":"GET /v2/customers","kind":"status","status":500,"count":5}`},
+		{"/sandbox/faults/clear", ``},
+		{"/sandbox/reset-counters", ``},
+		{"/sandbox/customers/" + uuid + "/delete", ``},
+		{"/sandbox/customers/" + uuid + "/payment-methods", `{}`},
+	}
+	for _, p := range posts {
+		for _, ct := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "application/json-seq"} {
+			req := e.request(http.MethodPost, p.path, p.body)
+			if ct == "" {
+				req.Header.Del("Content-Type")
+			} else {
+				req.Header.Set("Content-Type", ct)
+			}
+			expectError(t, e.send(req), http.StatusUnsupportedMediaType, "application/json")
+		}
+	}
+	// No fault was injected: the listing answers.
+	expectStatus(t, e.do(http.MethodGet, "/v2/customers", ""), http.StatusOK)
+	if e.s.FaultsInjected() != 0 {
+		t.Fatal("a non-JSON POST injected faults")
+	}
+	if c, _ := e.s.Customer(uuid); c.Deleted {
+		t.Fatal("a non-JSON POST deleted a customer")
+	}
+	var dump bytes.Buffer
+	if err := e.s.Export(&dump); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dump.String(), `"customer_uuid"`) || !strings.Contains(dump.String(), `"payment_methods": []`) {
+		t.Fatalf("a non-JSON POST attached a card: %s", dump.String())
+	}
+	req := e.request(http.MethodPost, "/sandbox/customers/"+uuid+"/delete", "")
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	expectStatus(t, e.send(req), http.StatusOK)
 }

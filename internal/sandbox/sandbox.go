@@ -93,6 +93,14 @@ type Options struct {
 	Now func() time.Time
 	// Addr is the address Start listens on. Default "127.0.0.1:0".
 	Addr string
+	// AllowRemote answers requests addressed to any host name. Without it
+	// (the default) a request whose Host header is not a loopback name
+	// (localhost, 127.0.0.1 or another 127.x address, [::1], any port) is
+	// refused with 403, so that a web page cannot reach the sandbox
+	// through a name of its own that resolves to this machine (DNS
+	// rebinding). The /sandbox/ endpoints are served to loopback clients
+	// only, whatever this says.
+	AllowRemote bool
 }
 
 // Route keys used by the request counters and by InjectFault.
@@ -113,7 +121,12 @@ const (
 	scopePayments        = "payments"
 	closeWaitForHandlers = 10 * time.Second
 	readHeaderTimeout    = 30 * time.Second
-	maxRequestBodyBytes  = 1 << 20
+	// maxRequestBodyBytes is the most of a body the sandbox reads, and
+	// only once the Authorization header has passed every check but the
+	// digest. The largest valid body (a create with every field at its
+	// longest and 50 metadata keys at theirs, every character escaped as
+	// a surrogate pair) is about 330 KB: TestLargestValidBodyFits.
+	maxRequestBodyBytes = 1 << 20
 )
 
 // Routes returns every route key, in a fixed order.
@@ -134,6 +147,7 @@ type Server struct {
 	statePath   string
 	clock       func() time.Time
 	addr        string
+	allowRemote bool
 
 	latency  atomic.Int64
 	variants atomic.Pointer[Variants] // never nil; copy on write
@@ -141,8 +155,7 @@ type Server struct {
 	counters map[string]*atomic.Int64
 	faults   faultState
 
-	tokensMu sync.Mutex
-	tokens   map[string]accessToken
+	tokens tokenStore
 
 	st store.Store
 
@@ -204,8 +217,8 @@ func New(opts Options) (*Server, error) {
 		statePath:   opts.StatePath,
 		clock:       opts.Now,
 		addr:        opts.Addr,
+		allowRemote: opts.AllowRemote,
 		counters:    make(map[string]*atomic.Int64),
-		tokens:      make(map[string]accessToken),
 		done:        make(chan struct{}),
 	}
 	s.latency.Store(int64(opts.Latency))

@@ -225,7 +225,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.authenticityToken, "authenticity-token", sandbox.DefaultAuthenticityToken, "authenticity token (OAuth client_id) to accept")
 	fs.StringVar(&c.merchantKey, "merchant-key", sandbox.DefaultMerchantKey, "merchant key (OAuth client_secret) to accept")
 	fs.StringVar(&c.readyFile, "ready-file", "", "write the base URL to this file once listening")
-	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the sandbox has public test credentials: never expose it)")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a non-loopback -addr and answer requests addressed to any host name (without it, a request whose Host is not localhost, 127.0.0.1 or [::1] is refused, against web pages using DNS rebinding; the sandbox has public test credentials: never expose it)")
 	fs.BoolVar(&c.verbose, "v", false, "log one line per request to stderr")
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 
@@ -312,6 +312,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TokenTTL:           c.tokenTTL,
 		StatePath:          c.statePath,
 		StateSync:          c.stateSync,
+		AllowRemote:        c.allowRemote,
 	})
 	if err != nil {
 		return err

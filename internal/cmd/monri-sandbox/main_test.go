@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -421,5 +422,31 @@ func TestDocsListVariants(t *testing.T) {
 				t.Errorf("%s: the flag table lacks %s", path, flag)
 			}
 		}
+	}
+}
+
+// A request addressed to a foreign host name is refused (403) unless
+// -allow-remote, which the command hands to the sandbox.
+func TestRunHostCheck(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, http.StatusForbidden},
+		{[]string{"-allow-remote"}, http.StatusOK},
+	} {
+		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
+			p := startSandboxProcess(t, tc.args...)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, p.baseURL+"/sandbox/stats", nil)
+			req.Host = "rebound.example:80"
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Fatalf("Host %s answered %d, want %d", req.Host, resp.StatusCode, tc.want)
+			}
+		})
 	}
 }

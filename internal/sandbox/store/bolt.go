@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Buckets and keys of a bolt store file. Records are the JSON of
@@ -101,11 +103,52 @@ type BoltOptions struct {
 
 // OpenBolt opens (or creates) the bbolt store file at path and loads it
 // into memory. A file another process holds open fails after a second. A
-// JSON state file of an earlier monri-sandbox fails with ErrJSONState.
+// JSON state file of an earlier monri-sandbox fails with ErrJSONState. A
+// file that is damaged, cut short, or not a store of this package (another
+// program's bbolt file, a store of another format) fails with an
+// *UnusableError and is left as it was: never a crash, and never an empty
+// store in place of the data the file held.
 func OpenBolt(path string, o BoltOptions) (Store, error) {
 	if err := refuseJSON(path); err != nil {
 		return nil, err
 	}
+	existed, err := checkBoltFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &boltStore{
+		ix:        newIndex(),
+		kick:      make(chan struct{}, 1),
+		full:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		committed: make(chan struct{}),
+	}
+	if panicked, err := s.open(path, o, existed); err != nil {
+		if s.db != nil && !panicked {
+			// After a panic bbolt may still hold its locks: Close could wait
+			// forever. The file stays open until the process ends.
+			_ = s.db.Close()
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.pending = newLayer(lockedIndex{s})
+	s.seq, s.pmSeq = max(s.seq, s.ix.seq), max(s.pmSeq, s.ix.pmSeq)
+	go s.commitLoop()
+	return s, nil
+}
+
+// open opens the file with bbolt and loads it. bbolt trusts the pages it
+// reads: a damage checkBoltFile cannot see (a tree page overwritten with
+// garbage) makes it panic, or read out of its mapping. Both become an
+// UnusableError here (SetPanicOnFault turns the fault into a panic of this
+// goroutine, which bbolt's Open and the load run on).
+func (s *boltStore) open(path string, o BoltOptions, existed bool) (panicked bool, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			panicked, err = true, unusable("bbolt could not read it (%v): it was damaged or overwritten", r)
+		}
+	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: time.Second,
 		// The freelist is rebuilt on open instead of written by every
@@ -118,24 +161,13 @@ func OpenBolt(path string, o BoltOptions) (Store, error) {
 		FreelistType:    bolt.FreelistMapType,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
+			return false, unusable("bbolt refused it (%v): it was damaged or overwritten", err)
+		}
+		return false, err
 	}
-	s := &boltStore{
-		db:        db,
-		ix:        newIndex(),
-		kick:      make(chan struct{}, 1),
-		full:      make(chan struct{}, 1),
-		stop:      make(chan struct{}),
-		committed: make(chan struct{}),
-	}
-	if err := s.load(); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	s.pending = newLayer(lockedIndex{s})
-	s.seq, s.pmSeq = max(s.seq, s.ix.seq), max(s.pmSeq, s.ix.pmSeq)
-	go s.commitLoop()
-	return s, nil
+	s.db = db
+	return false, s.load(existed)
 }
 
 // refuseJSON returns ErrJSONState when path holds a JSON document.
@@ -159,29 +191,48 @@ func refuseJSON(path string) error {
 	return nil
 }
 
-func (s *boltStore) load() error {
+// load reads the store into memory. A file that has no store in it yet (a
+// file bbolt has just created: no bucket, no commit beyond its first two)
+// gets the buckets and the format marker; any other file must carry them.
+// existed says whether the file was there before OpenBolt.
+func (s *boltStore) load(existed bool) error {
 	var custs []staged
 	var pms []stagedPM
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCustomers, bucketPaymentMethods, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+		if meta := tx.Bucket(bucketMeta); meta == nil || meta.Get(keyFormat) == nil {
+			// A file bbolt initialised (two meta pages, txids 0 and 1) and
+			// nothing committed since.
+			fresh := tx.ID() <= 2
+			if err := tx.ForEach(func([]byte, *bolt.Bucket) error {
+				fresh = false
+				return nil
+			}); err != nil {
+				return err
+			}
+			if existed && !fresh {
+				return unusable("it is a bbolt database but holds no monri-sandbox store (no %q marker): another program's file, or a store whose pages were overwritten", keyFormat)
+			}
+			for _, name := range [][]byte{bucketCustomers, bucketPaymentMethods, bucketMeta} {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(bucketMeta).Put(keyFormat, []byte(boltFormat)); err != nil {
 				return err
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		switch f := meta.Get(keyFormat); {
-		case f == nil:
-			if err := meta.Put(keyFormat, []byte(boltFormat)); err != nil {
-				return err
-			}
-		case string(f) != boltFormat:
-			return fmt.Errorf("format %q, want %q", f, boltFormat)
+		if f := meta.Get(keyFormat); string(f) != boltFormat {
+			return unusable("it holds a store of format %q, and this monri-sandbox reads %q", f, boltFormat)
+		}
+		if tx.Bucket(bucketCustomers) == nil || tx.Bucket(bucketPaymentMethods) == nil {
+			return unusable("its store lacks the customers or payment_methods bucket: it was damaged")
 		}
 		s.seq, s.pmSeq = getUint(meta, keyCustomerSeq), getUint(meta, keyPaymentMethodSeq)
 		if err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
 			var rec DumpCustomer
 			if err := json.Unmarshal(v, &rec); err != nil || len(k) != 8 || rec.Seq != binary.BigEndian.Uint64(k) || rec.UUID == "" {
-				return fmt.Errorf("customer record %x is unreadable", k)
+				return unusable("its customer record %x is unreadable: it was damaged", k)
 			}
 			custs = append(custs, staged{c: rec.Clone(), seq: rec.Seq})
 			return nil
@@ -191,7 +242,7 @@ func (s *boltStore) load() error {
 		return tx.Bucket(bucketPaymentMethods).ForEach(func(k, v []byte) error {
 			var rec DumpPaymentMethod
 			if err := json.Unmarshal(v, &rec); err != nil || len(k) != 8 || rec.Seq != binary.BigEndian.Uint64(k) || rec.ID == "" {
-				return fmt.Errorf("payment method record %x is unreadable", k)
+				return unusable("its payment method record %x is unreadable: it was damaged", k)
 			}
 			pms = append(pms, stagedPM{pm: rec.PaymentMethod, seq: rec.Seq})
 			return nil

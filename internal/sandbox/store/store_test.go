@@ -494,7 +494,7 @@ func TestOpenBoltErrors(t *testing.T) {
 	}(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenBolt(other, BoltOptions{}); err == nil || err.Error() != fmt.Sprintf(`open %s: format "other", want %q`, other, boltFormat) {
+	if _, err := OpenBolt(other, BoltOptions{}); err == nil || err.Error() != fmt.Sprintf(`open %s: store: the file cannot be used: it holds a store of format "other", and this monri-sandbox reads %q`, other, boltFormat) {
 		t.Errorf("foreign bbolt file: %v", err)
 	}
 }
