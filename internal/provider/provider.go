@@ -108,28 +108,32 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 				MarkdownDescription: "The merchant's authenticity token, from the Monri merchant dashboard. " +
 					"Can also be set with the `" + EnvAuthenticityToken + "` environment variable. Required (here or in the environment).",
+				Validators: []validator.String{validUTF8()},
 			},
 			"merchant_key": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "The merchant key, from the Monri merchant dashboard, used to sign every request " +
 					"(`WP3-v2.1`, SHA-512). A secret: prefer the `" + EnvMerchantKey + "` environment variable. Required (here or in the environment).",
+				Validators: []validator.String{validUTF8()},
 			},
 			"environment": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The Monri environment: `test` (`" + monri.TestBaseURL + "`) or `prod` (`" + monri.ProdBaseURL + "`). " +
 					"Defaults to `test`. Can also be set with `" + EnvEnvironment + "`. Ignored when `base_url` is set.",
-				Validators: []validator.String{stringvalidator.OneOf("test", "prod")},
+				Validators: []validator.String{stringvalidator.OneOf("test", "prod"), validUTF8()},
 			},
 			"base_url": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The API base URL, overriding `environment` (for a proxy or the bundled Monri sandbox). " +
 					"Must be `https://`, except for loopback hosts (`localhost`, `127.0.0.1`, `::1`). Can also be set with `" + EnvBaseURL + "`.",
+				Validators: []validator.String{validUTF8()},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "How long one HTTP attempt may take, as a Go duration such as `30s` or `1m`. Defaults to `30s`. " +
 					"Can also be set with `" + EnvRequestTimeout + "`.",
+				Validators: []validator.String{validUTF8()},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
@@ -153,7 +157,7 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"mobile and PHP SDKs do: the provider obtains one token (scopes `customers` and `payment-methods`) per run, shares it " +
 					"between concurrent requests, renews it before it expires and once when Monri answers 401, and never logs it. " +
 					"Use `access_token` if Monri answers 401 to correctly signed requests. Can also be set with `" + EnvAuthentication + "`.",
-				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken)},
+				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken), validUTF8()},
 			},
 			"max_concurrent_pages": schema.Int64Attribute{
 				Optional: true,
