@@ -282,7 +282,7 @@ func TestValidUTF8Validator(t *testing.T) {
 		{types.StringValue("Čačak – Ђурђевдан \uFFFD"), ""}, // a real U+FFFD is valid UTF-8
 		{types.StringValue("\xff"), "byte 1 of its 1 bytes"},
 		{types.StringValue("Ta\xe8ka"), "byte 3 of its 5 bytes"},
-		{types.StringValue("ok\xc4"), "byte 3 of its 3 bytes"}, // cut in the middle of "č"
+		{types.StringValue("ok\xc4"), "byte 3 of its 3 bytes"},       // cut in the middle of "č"
 		{types.StringValue("\xed\xa0\x80"), "byte 1 of its 3 bytes"}, // a UTF-16 surrogate, not UTF-8
 	} {
 		var resp validator.StringResponse
