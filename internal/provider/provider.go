@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -227,6 +228,17 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.ListResourceData = data
 }
 
+// envAttribute is the provider block setting each string environment
+// variable stands for.
+var envAttribute = map[string]string{
+	EnvAuthenticityToken: "authenticity_token",
+	EnvMerchantKey:       "merchant_key",
+	EnvEnvironment:       "environment",
+	EnvBaseURL:           "base_url",
+	EnvRequestTimeout:    "request_timeout",
+	EnvAuthentication:    "authentication",
+}
+
 // resolveConfig merges the provider block with the environment (the block
 // wins) and validates the result. lookupEnv is os.LookupEnv in production.
 func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (monri.Config, diag.Diagnostics) {
@@ -236,6 +248,12 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 			return v.ValueString(), "provider configuration"
 		}
 		if s, ok := lookupEnv(env); ok && s != "" {
+			if !utf8.ValidString(s) {
+				// Never quoted: it may be the merchant key.
+				diags.AddAttributeError(path.Root(envAttribute[env]), "Invalid UTF-8",
+					fmt.Sprintf("The environment variable %s (%s) must be valid UTF-8 text, but it is not. "+
+						"Convert it to UTF-8, for example with iconv.", env, envAttribute[env]))
+			}
 			return s, "environment variable " + env
 		}
 		return "", ""

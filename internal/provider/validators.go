@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/monri-community/terraform-provider-monri/internal/iso3166"
@@ -106,11 +107,32 @@ func (validUTF8Validator) ValidateString(_ context.Context, req validator.String
 		}
 		at += size
 	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid UTF-8",
+	resp.Diagnostics.AddAttributeError(utf8Path(req.Path), "Invalid UTF-8",
 		fmt.Sprintf("Attribute %s value must be valid UTF-8 text, but byte %d of its %d bytes does not begin a UTF-8 character. "+
 			"Terraform configuration files are UTF-8, so the value most likely came from an environment variable (TF_VAR_…) "+
 			"or a file in another encoding (such as Windows-1250 or ISO 8859-2); convert it to UTF-8, for example with iconv. "+
 			"Nothing was sent to Monri.", req.Path, at+1, len(s)))
+}
+
+// utf8Path is p up to the first map key that is not valid UTF-8 (the key
+// being refused): Terraform's protocol carries a diagnostic's path in UTF-8
+// strings, and a path that is not fails the whole answer with "grpc: error
+// while marshaling: string field contains invalid UTF-8" instead of showing
+// the error. The detail still names the full path, with the bad bytes
+// escaped. (terraform-plugin-go makes a diagnostic's summary and detail
+// valid UTF-8 itself, and never sends a set element's step, which the
+// protocol cannot express; a map key it sends as it is.)
+func utf8Path(p path.Path) path.Path {
+	steps := p.Steps()
+	for i, step := range steps {
+		if key, ok := step.(path.PathStepElementKeyString); ok && !utf8.ValidString(string(key)) {
+			for range len(steps) - i {
+				p = p.ParentPath()
+			}
+			return p
+		}
+	}
+	return p
 }
 
 // pathSegmentValidator refuses "." and "..": the provider sends these ids as

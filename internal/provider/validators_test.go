@@ -131,8 +131,16 @@ func walkAttributes(v reflect.Value, at path.Path, visit func(path.Path, any)) {
 }
 
 // checkUTF8Diags checks that diags refuse the bad value with the provider's
-// validUTF8 error, on the attribute, without quoting the value.
+// validUTF8 error, on the attribute, without quoting the value, and that
+// every diagnostic's path (any validator's) can cross Terraform's protocol,
+// whose strings must be UTF-8: a map key that is not turns the whole answer
+// into "Plugin error ... string field contains invalid UTF-8".
 func checkUTF8Diags(what string, attrPath path.Path, diags diag.Diagnostics) error {
+	for _, d := range diags {
+		if dp, ok := d.(diag.DiagnosticWithPath); ok && !utf8Path(dp.Path()).Equal(dp.Path()) {
+			return fmt.Errorf("%s: a diagnostic's path %s is not UTF-8 and cannot be sent to Terraform", what, dp.Path())
+		}
+	}
 	for _, d := range diags.Errors() {
 		if d.Summary() != "Invalid UTF-8" {
 			continue
