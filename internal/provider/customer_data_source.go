@@ -97,7 +97,8 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 		attrs["id"] = schema.StringAttribute{
 			Optional: true,
 			Computed: true,
-			MarkdownDescription: "The Monri customer UUID to look up, such as `4b281da4-d145-4233-b957-2018cf9aa0fb`. " +
+			MarkdownDescription: "The Monri customer UUID to look up, such as `4b281da4-d145-4233-b957-2018cf9aa0fb` (never `.` or `..`, " +
+				"which would name another URL path). " +
 				"Set exactly one of `id`, `merchant_customer_id` and `email`; the others are filled in from the customer found.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1),
 				pathSegment("the customer is read at /v2/customers/<id>"), validUTF8()},

@@ -72,8 +72,8 @@ func metadataValidators() []validator.Map {
 }
 
 // validUTF8Validator refuses a string that is not valid UTF-8. Terraform's
-// own files are UTF-8, but a value from the environment (TF_VAR_…) or from
-// file() on a file in another encoding reaches the provider byte for byte.
+// own files are UTF-8 (and file() refuses a file that is not), but a value
+// from the environment (TF_VAR_…) reaches the provider byte for byte.
 // Such a value would be sent to Monri as U+FFFD replacement characters, so
 // Monri's answer could never match the configuration; and the length
 // validators count each stray byte as a character. Every string attribute a
@@ -110,7 +110,7 @@ func (validUTF8Validator) ValidateString(_ context.Context, req validator.String
 	resp.Diagnostics.AddAttributeError(utf8Path(req.Path), "Invalid UTF-8",
 		fmt.Sprintf("Attribute %s value must be valid UTF-8 text, but byte %d of its %d bytes does not begin a UTF-8 character. "+
 			"Terraform configuration files are UTF-8, so the value most likely came from an environment variable (TF_VAR_…) "+
-			"or a file in another encoding (such as Windows-1250 or ISO 8859-2); convert it to UTF-8, for example with iconv. "+
+			"set from a system or file in another encoding (such as Windows-1250 or ISO 8859-2); convert it to UTF-8, for example with iconv. "+
 			"Nothing was sent to Monri.", req.Path, at+1, len(s)))
 }
 
