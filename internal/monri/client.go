@@ -472,6 +472,9 @@ func (e *notSentError) Unwrap() error { return e.err }
 // 401 it renews the token and sends the request once more (a 401 was not
 // processed, so this is safe even for a create).
 func (c *Client) do(ctx context.Context, rq request, out any) error {
+	if err := checkPath(rq.method, rq.path); err != nil {
+		return err
+	}
 	if c.tokens == nil || rq.noAuth {
 		err := c.doOnce(ctx, rq, out, "")
 		var apiErr *APIError

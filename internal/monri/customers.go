@@ -54,6 +54,9 @@ func (c *Client) UpdateCustomer(ctx context.Context, uuid string, u CustomerUpda
 	if uuid == "" {
 		return nil, errors.New("customer uuid is empty")
 	}
+	if u.MerchantCustomerID.op == opSet && IsDotSegment(u.MerchantCustomerID.value) {
+		return nil, dotSegmentField(http.MethodPost, customerPath(uuid), u.MerchantCustomerID.value)
+	}
 	var cust Customer
 	if err := c.do(ctx, request{method: http.MethodPost, path: customerPath(uuid), body: u}, &cust); err != nil {
 		return nil, err
@@ -259,6 +262,9 @@ func (c *Client) CreateAccessToken(ctx context.Context, scopes []string) (*Acces
 func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Customer, error) {
 	const path = "/v2/customers"
 	mid := f.MerchantCustomerID
+	if mid != nil && IsDotSegment(*mid) {
+		return nil, dotSegmentField(http.MethodPost, path, *mid)
+	}
 	var (
 		ambiguous  bool  // an earlier attempt may have created the customer
 		lookup     bool  // the customer must be looked up before anything else

@@ -68,6 +68,7 @@ func (r *accessTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Sch
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					setvalidator.ValueStringsAre(stringvalidator.OneOf(allowedScopes...)),
+					setvalidator.ValueStringsAre(validUTF8()),
 				},
 			},
 			"access_token": schema.StringAttribute{

@@ -97,17 +97,21 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 		attrs["id"] = schema.StringAttribute{
 			Optional: true,
 			Computed: true,
-			MarkdownDescription: "The Monri customer UUID to look up, such as `4b281da4-d145-4233-b957-2018cf9aa0fb`. " +
+			MarkdownDescription: "The Monri customer UUID to look up, such as `4b281da4-d145-4233-b957-2018cf9aa0fb` (never `.` or `..`, " +
+				"which would name another URL path). " +
 				"Set exactly one of `id`, `merchant_customer_id` and `email`; the others are filled in from the customer found.",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1),
+				pathSegment("the customer is read at /v2/customers/<id>"), validUTF8()},
 		}
 		attrs["merchant_customer_id"] = schema.StringAttribute{
 			Optional: true,
 			Computed: true,
 			MarkdownDescription: "Your own identifier of the customer to look up (1–100 characters; any characters, including `/`, " +
-				"spaces, `%` and non-ASCII, are sent safely escaped). Set exactly one of `id`, `merchant_customer_id` and `email`; " +
+				"spaces, `%` and non-ASCII, are sent safely escaped, but the whole value may not be `.` or `..`, which name another " +
+				"URL path). Set exactly one of `id`, `merchant_customer_id` and `email`; " +
 				"the others are filled in from the customer found. Null in the result when the customer has none.",
-			Validators: []validator.String{lengthBetween(1, 100)},
+			Validators: []validator.String{lengthBetween(1, 100),
+				pathSegment("the customer is looked up at /v2/merchants/customers/<merchant_customer_id>"), validUTF8()},
 		}
 		attrs["email"] = schema.StringAttribute{
 			Optional:   true,
@@ -119,7 +123,7 @@ func customerDataAttributes(lookup bool) map[string]schema.Attribute {
 				"address, leaving out customers Monri reports as deleted. None is the not-found error; several is an error " +
 				"that lists each one's `id` and `merchant_customer_id`: look such a customer up by one of those instead. " +
 				"Null in the result when looked up by another key and the customer has none.",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1), validUTF8()},
 		}
 	}
 	return attrs

@@ -200,6 +200,8 @@ func TestProtocolImportIdentityErrors(t *testing.T) {
 		"merchant_customer_id": {p.identity("merchant_customer_id:crm-1"),
 			`identity sets id to "merchant_customer_id:crm-1", which is not a Monri customer uuid.*use the import block's id argument instead: id = "merchant_customer_id:<value>"`},
 		"with a space": {p.identity("not a uuid"), `identity sets id to "not a uuid", which is not a Monri customer uuid`},
+		"dot":          {p.identity("."), `identity sets id to "\.", which is not a Monri customer uuid`},
+		"dot dot":      {p.identity(".."), `identity sets id to "\.\.", which is not a Monri customer uuid`},
 		"null id": {&tfprotov6.ResourceIdentityData{IdentityData: p.dynamic(typ, p.object(typ, nil))},
 			`identity must set id to a Monri customer uuid`},
 	} {

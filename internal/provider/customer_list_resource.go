@@ -60,12 +60,12 @@ func (r *customerListResource) ListResourceConfigSchema(_ context.Context, _ lis
 			"name": listschema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Only customers with exactly this name.",
-				Validators:          []validator.String{lengthBetween(1, 50)},
+				Validators:          []validator.String{lengthBetween(1, 50), validUTF8()},
 			},
 			"merchant_customer_id_prefix": listschema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Only customers whose `merchant_customer_id` starts with this, such as `crm-`.",
-				Validators:          []validator.String{lengthBetween(1, 100)},
+				Validators:          []validator.String{lengthBetween(1, 100), validUTF8()},
 			},
 			"metadata": listschema.MapAttribute{
 				Optional:            true,
@@ -78,7 +78,7 @@ func (r *customerListResource) ListResourceConfigSchema(_ context.Context, _ lis
 				MarkdownDescription: "Only customers created strictly after this instant, an RFC 3339 timestamp with a time zone such as " +
 					"`2026-01-31T00:00:00Z` or `2026-01-31T01:00:00+01:00`. Monri lists newest first, so the listing stops at the first " +
 					"older customer instead of reading every page.",
-				Validators: []validator.String{rfc3339Timestamp()},
+				Validators: []validator.String{rfc3339Timestamp(), validUTF8()},
 			},
 		},
 	}

@@ -93,6 +93,14 @@ func TestParseImportID(t *testing.T) {
 		{in: "merchant_customer_id:", bad: true},
 		{in: " abc", bad: true},
 		{in: "a/b", bad: true},
+		{in: ".", bad: true},
+		{in: "..", bad: true},
+		{in: "...", uuid: "..."}, // not a dot segment: GET /v2/customers/... answers not found
+		{in: "merchant_customer_id:.", bad: true},
+		{in: "merchant_customer_id:..", bad: true},
+		{in: "merchant_customer_id:a..b", mc: "a..b"},
+		{in: "Ta\xe8ka", bad: true},
+		{in: "merchant_customer_id:Ta\xe8ka", bad: true},
 	}
 	for _, tt := range tests {
 		got, err := parseImportID(tt.in)

@@ -87,8 +87,10 @@ func (d *customerPaymentMethodsDataSource) Schema(_ context.Context, _ datasourc
 			"customer_id": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "The UUID of the customer whose cards to list, such as `monri_customer.example.id` or " +
-					"`data.monri_customer.example.id`. A customer that does not exist (or is deleted) is an error.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+					"`data.monri_customer.example.id`. A customer that does not exist (or is deleted) is an error; `.` and `..` are refused " +
+					"at plan (they would name another URL path).",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1),
+					pathSegment("the cards are listed at /v2/customers/<customer_id>/payment-methods"), validUTF8()},
 			},
 			"max_items": schema.Int64Attribute{
 				Optional: true,

@@ -52,7 +52,7 @@ func (r *customerResource) IdentitySchema(_ context.Context, _ resource.Identity
 // that the benchmark's no-op baseline provider serves the identical schema.
 func CustomerResourceSchema() schema.Schema {
 	str := func(desc string, v ...validator.String) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, MarkdownDescription: desc, Validators: v}
+		return schema.StringAttribute{Optional: true, MarkdownDescription: desc, Validators: append(v, validUTF8())}
 	}
 	return schema.Schema{
 		MarkdownDescription: "A customer in Monri's Customers API. Monri keeps the customer's saved cards " +
@@ -71,8 +71,11 @@ func CustomerResourceSchema() schema.Schema {
 			},
 			"merchant_customer_id": str("Your own identifier for the customer, 1–100 characters, unique among your live customers. "+
 				"Can be changed in place. Setting it is strongly recommended: it lets the provider create the customer safely when a "+
-				"create request's outcome is unknown, and lets you import with `merchant_customer_id:<value>`.",
-				lengthBetween(1, 100)),
+				"create request's outcome is unknown, and lets you import with `merchant_customer_id:<value>`. "+
+				"It may not be `.` or `..`: the provider looks customers up by it in a URL path, where those would name another path.",
+				lengthBetween(1, 100),
+				pathSegment("the provider looks the customer up by it in a URL path (/v2/merchants/customers/<merchant_customer_id>) "+
+					"to import it and to create it safely")),
 			"description": str("A description of the customer, 1–200 characters.", lengthBetween(1, 200)),
 			"email": schema.StringAttribute{
 				Optional:   true,

@@ -60,7 +60,7 @@ func customerTimeoutsBlock() schema.SingleNestedBlock {
 			MarkdownDescription: fmt.Sprintf("The longest %s may take, as a positive Go duration such as `30s`, `5m` or `1h30m` "+
 				"(units `ns`, `us`, `ms`, `s`, `m`, `h`), counting %s. Unset: no bound beyond `request_timeout` per attempt and "+
 				"`max_retries`. Exceeding it fails the %s with an error naming it and the timeout%s.", a.doing, a.covers, op, a.extra),
-			Validators: []validator.String{positiveDuration()},
+			Validators: []validator.String{positiveDuration(), validUTF8()},
 		}
 	}
 	return schema.SingleNestedBlock{

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -123,32 +122,32 @@ func (d *customersDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				Optional: true,
 				MarkdownDescription: "Only customers whose email is this address, compared case-insensitively " +
 					"(`Ana@Example.com` matches `ana@example.com`). Not empty. Reads every page.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), validUTF8()},
 			},
 			"name": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Only customers whose name is exactly this (case-sensitive). Not empty. Reads every page.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1), validUTF8()},
 			},
 			"merchant_customer_id_prefix": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Only customers whose `merchant_customer_id` starts with this (case-sensitive), such as " +
 					"`crm-`; customers without one never match. Not empty. Reads every page.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1), validUTF8()},
 			},
 			"metadata": schema.MapAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "Only customers whose metadata holds every key given here with exactly that value (other " +
 					"keys may be present too). Keys must not be empty; an empty map matches every customer. Reads every page.",
-				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthAtLeast(1))},
+				Validators: metadataValidators(),
 			},
 			"created_after": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Only customers created strictly after this instant, an RFC 3339 timestamp such as " +
 					"`2024-01-31T00:00:00Z` or `2024-01-31T01:00:00+01:00` (compared as instants, whatever zone Monri writes " +
 					"`created_at` in). Monri lists newest first, so paging stops at the first page that reaches an older customer.",
-				Validators: []validator.String{rfc3339Timestamp()},
+				Validators: []validator.String{rfc3339Timestamp(), validUTF8()},
 			},
 			"customers": schema.ListNestedAttribute{
 				Computed: true,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -108,28 +109,32 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 				MarkdownDescription: "The merchant's authenticity token, from the Monri merchant dashboard. " +
 					"Can also be set with the `" + EnvAuthenticityToken + "` environment variable. Required (here or in the environment).",
+				Validators: []validator.String{validUTF8()},
 			},
 			"merchant_key": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "The merchant key, from the Monri merchant dashboard, used to sign every request " +
 					"(`WP3-v2.1`, SHA-512). A secret: prefer the `" + EnvMerchantKey + "` environment variable. Required (here or in the environment).",
+				Validators: []validator.String{validUTF8()},
 			},
 			"environment": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The Monri environment: `test` (`" + monri.TestBaseURL + "`) or `prod` (`" + monri.ProdBaseURL + "`). " +
 					"Defaults to `test`. Can also be set with `" + EnvEnvironment + "`. Ignored when `base_url` is set.",
-				Validators: []validator.String{stringvalidator.OneOf("test", "prod")},
+				Validators: []validator.String{stringvalidator.OneOf("test", "prod"), validUTF8()},
 			},
 			"base_url": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The API base URL, overriding `environment` (for a proxy or the bundled Monri sandbox). " +
 					"Must be `https://`, except for loopback hosts (`localhost`, `127.0.0.1`, `::1`). Can also be set with `" + EnvBaseURL + "`.",
+				Validators: []validator.String{validUTF8()},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "How long one HTTP attempt may take, as a Go duration such as `30s` or `1m`. Defaults to `30s`. " +
 					"Can also be set with `" + EnvRequestTimeout + "`.",
+				Validators: []validator.String{validUTF8()},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
@@ -153,7 +158,7 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"mobile and PHP SDKs do: the provider obtains one token (scopes `customers` and `payment-methods`) per run, shares it " +
 					"between concurrent requests, renews it before it expires and once when Monri answers 401, and never logs it. " +
 					"Use `access_token` if Monri answers 401 to correctly signed requests. Can also be set with `" + EnvAuthentication + "`.",
-				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken)},
+				Validators: []validator.String{stringvalidator.OneOf(monri.AuthSignature, monri.AuthAccessToken), validUTF8()},
 			},
 			"max_concurrent_pages": schema.Int64Attribute{
 				Optional: true,
@@ -223,6 +228,17 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.ListResourceData = data
 }
 
+// envAttribute is the provider block setting each string environment
+// variable stands for.
+var envAttribute = map[string]string{
+	EnvAuthenticityToken: "authenticity_token",
+	EnvMerchantKey:       "merchant_key",
+	EnvEnvironment:       "environment",
+	EnvBaseURL:           "base_url",
+	EnvRequestTimeout:    "request_timeout",
+	EnvAuthentication:    "authentication",
+}
+
 // resolveConfig merges the provider block with the environment (the block
 // wins) and validates the result. lookupEnv is os.LookupEnv in production.
 func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (monri.Config, diag.Diagnostics) {
@@ -232,6 +248,12 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 			return v.ValueString(), "provider configuration"
 		}
 		if s, ok := lookupEnv(env); ok && s != "" {
+			if !utf8.ValidString(s) {
+				// Never quoted: it may be the merchant key.
+				diags.AddAttributeError(path.Root(envAttribute[env]), "Invalid UTF-8",
+					fmt.Sprintf("The environment variable %s (%s) must be valid UTF-8 text, but it is not. "+
+						"Convert it to UTF-8, for example with iconv.", env, envAttribute[env]))
+			}
 			return s, "environment variable " + env
 		}
 		return "", ""

@@ -98,6 +98,12 @@ func TestResolveConfigErrors(t *testing.T) {
 		{"concurrent pages 17", with(map[string]string{EnvMaxConcurrentPages: "17"}), []string{EnvMaxConcurrentPages, `"17"`, "from 1 (one page at a time) to 16"}},
 		{"concurrent pages not a number", with(map[string]string{EnvMaxConcurrentPages: "four"}), []string{EnvMaxConcurrentPages, `"four"`, "whole number"}},
 		{"bad authentication", with(map[string]string{EnvAuthentication: "bearer"}), []string{"authentication", EnvAuthentication, `"bearer"`, `"signature" and "access_token"`}},
+		{"token not UTF-8", with(map[string]string{EnvAuthenticityToken: "t\xe8"}), []string{"Invalid UTF-8", EnvAuthenticityToken + " (authenticity_token) must be valid UTF-8"}},
+		{"key not UTF-8", with(map[string]string{EnvMerchantKey: "k\xe8"}), []string{"Invalid UTF-8", EnvMerchantKey + " (merchant_key) must be valid UTF-8"}},
+		{"base_url not UTF-8", with(map[string]string{EnvBaseURL: "https://h\xe8"}), []string{"Invalid UTF-8", EnvBaseURL + " (base_url) must be valid UTF-8"}},
+		{"environment not UTF-8", with(map[string]string{EnvEnvironment: "t\xe8"}), []string{"Invalid UTF-8", EnvEnvironment + " (environment) must be valid UTF-8"}},
+		{"timeout not UTF-8", with(map[string]string{EnvRequestTimeout: "1\xe8"}), []string{"Invalid UTF-8", EnvRequestTimeout + " (request_timeout) must be valid UTF-8"}},
+		{"authentication not UTF-8", with(map[string]string{EnvAuthentication: "t\xe8"}), []string{"Invalid UTF-8", EnvAuthentication + " (authentication) must be valid UTF-8"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
