@@ -204,7 +204,8 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	conf.UserAgent = fmt.Sprintf("terraform-provider-monri/%s (+https://registry.terraform.io/providers/monri-community/monri) Terraform/%s",
 		p.version, req.TerraformVersion)
-	conf.Logger = newHTTPLogger(conf.AuthenticityToken, conf.MerchantKey)
+	logger := newHTTPLogger(conf.AuthenticityToken, conf.MerchantKey)
+	conf.Logger, conf.Masker = logger, logger.masker
 
 	newClient := p.newClient
 	if newClient == nil {
