@@ -88,7 +88,7 @@ func FuzzErrorQuoting(f *testing.F) {
 		merchantKey = "sandbox-merchant-key"
 		heldToken   = "held.access.token"
 		cardToken   = "0a36f3b1c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e" //nolint:gosec // a planted test secret
-		otherToken  = "Zm9vYmFyQmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRg" //nolint:gosec // a planted test secret
+		otherToken  = "Zm9vYmFyQmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRg"                           //nolint:gosec // a planted test secret
 	)
 	seeds := []struct {
 		status         int
