@@ -131,7 +131,10 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	if err != nil {
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError
+		var contra *monri.ContradictingAnswerError
 		switch {
+		case errors.As(err, &contra) && !errors.As(err, &unknown):
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", createContradictedDetail(contra))
 		case op.timedOut() && errors.As(err, &dup) && dup.ExistingUUID != "":
 			// The create's outcome was unknown and the lookup found the
 			// customer, but bringing it in line ran out of time.

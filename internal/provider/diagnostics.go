@@ -16,7 +16,10 @@ func errorDetail(err error) string {
 	var apiErr *monri.APIError
 	var transportErr *monri.TransportError
 	var tokenErr *monri.AccessTokenError
+	var contra *monri.ContradictingAnswerError
 	switch {
+	case errors.As(err, &contra):
+		return contradictingAnswerDetail(contra)
 	case errors.As(err, &tokenErr):
 		// authentication = "access_token": the request itself was not sent.
 		return "With authentication = \"access_token\" the provider first obtains an OAuth access token, and that failed. " +
@@ -72,4 +75,31 @@ func attemptsPart(n int) string {
 		return fmt.Sprintf(" (after %d attempts)", n)
 	}
 	return ""
+}
+
+// contradictingAnswerDetail explains an answer about another customer than
+// the one asked for: nothing of it was used.
+func contradictingAnswerDetail(e *monri.ContradictingAnswerError) string {
+	return fmt.Sprintf("Monri's answer to %s %s contradicts the request: the request's %s is %s, the answer's is %s "+
+		"(the answer describes customer %s). It is not an answer to this request (a cache or proxy in front of Monri may have "+
+		"mixed answers up), so the provider used nothing of it and wrote nothing of it to the state; customer %s was not touched. "+
+		"Check base_url and any proxy or cache in between, then apply again.",
+		e.Method, e.Path, e.Field, quoteOrNone(e.Sent), quoteOrNone(e.Got), e.UUID, e.UUID)
+}
+
+// createContradictedDetail is the create error when the answer describes
+// another customer and no merchant_customer_id was sent to look the new
+// customer up by.
+func createContradictedDetail(e *monri.ContradictingAnswerError) string {
+	return contradictingAnswerDetail(e) + "\n\nThe create request may have created a customer on Monri, and without a " +
+		"merchant_customer_id the provider cannot look it up. Find it with the monri_customers data source or the Monri " +
+		"dashboard; if it exists, import it with \"terraform import <resource address> <uuid>\", otherwise apply again. " +
+		"Setting merchant_customer_id lets the provider find its own customer by itself."
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%q", s)
 }

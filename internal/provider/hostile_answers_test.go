@@ -1,12 +1,22 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
@@ -117,4 +127,144 @@ func readFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// foreignAnswer is an answer describing customer uuid with merchant
+// customer id mid, handed over after the request was performed, as a cache
+// that mixes answers up would.
+func foreignAnswer(uuid, mid string) sandbox.Fault {
+	return sandbox.Fault{Kind: sandbox.FaultBody, AfterHandling: true, Body: fmt.Appendf(nil,
+		`{"status":"approved","uuid":%q,"merchant_customer_id":%q,"name":"Foreign","metadata":{},`+
+			`"deleted":false,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`, uuid, mid)}
+}
+
+// foreignSurvives checks that the foreign customer is on the sandbox,
+// not deleted and unchanged, whatever the state holds.
+type foreignSurvives struct {
+	s    *sandbox.Server
+	uuid string
+	want sandbox.Customer
+}
+
+func (c foreignSurvives) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c.check()
+	if resp.Error == nil && req.State != nil && strings.Contains(fmt.Sprint(req.State.Values), c.uuid) {
+		resp.Error = fmt.Errorf("the state holds the foreign customer %s", c.uuid)
+	}
+}
+
+func (c foreignSurvives) check() error {
+	got, ok := c.s.Customer(c.uuid)
+	switch {
+	case !ok:
+		return fmt.Errorf("the foreign customer %s is gone", c.uuid)
+	case got.Deleted:
+		return fmt.Errorf("the foreign customer %s was deleted", c.uuid)
+	case !reflect.DeepEqual(got, c.want):
+		return fmt.Errorf("the foreign customer %s changed: %+v, was %+v", c.uuid, got, c.want)
+	}
+	return nil
+}
+
+// A create answered with another customer's record stores the customer the
+// provider created (looked up by merchant_customer_id), never the other
+// one; an update answered so is an error that keeps the state; the other
+// customer survives every apply and the destroy.
+func TestAccHostileAnswers_foreignCustomer(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	foreign := s.SeedCustomers(1, "foreign")[0]
+	fc, _ := s.Customer(foreign)
+	survives := foreignSurvives{s: s, uuid: foreign, want: fc}
+	config := func(name string) string {
+		return providerConfig(s) + fmt.Sprintf(`
+resource "monri_customer" "test" {
+  merchant_customer_id = "mine-1"
+  name                 = %q
+}
+`, name)
+	}
+	var id string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return survives.check()
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { s.InjectFault(sandbox.RouteCreateCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Mine"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("merchant_customer_id"), knownvalue.StringExact("mine-1")),
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Mine")),
+					captureCustomerID(&id),
+					checkServerCustomer(s, custAddr, func(c sandbox.Customer) error {
+						if c.MerchantCustomerID == nil || *c.MerchantCustomerID != "mine-1" {
+							return fmt.Errorf("merchant_customer_id %v", c.MerchantCustomerID)
+						}
+						return nil
+					}),
+					survives,
+				},
+			},
+			{
+				PreConfig: func() { s.InjectFault(sandbox.RouteUpdateCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Renamed"),
+				ExpectError: regexp.MustCompile(`Unable to Update Monri Customer(?s:.*)` + dsPhrase(`contradicts the request: the request's uuid is`).String() +
+					`(?s:.*)` + dsPhrase(fmt.Sprintf(`the answer's is %q`, foreign)).String()),
+			},
+			{
+				// The failed update kept the state: the refresh finds the
+				// rename applied on Monri, and the plan is empty.
+				Config: config("Renamed"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Renamed")),
+					survives,
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+	if n := len(s.LiveCustomers()); n != 1 {
+		t.Errorf("%d live customers after the destroy, want 1 (the foreign one): %+v", n, s.LiveCustomers())
+	}
+}
+
+// Without a merchant_customer_id the create answered with another
+// customer's record is an error naming both; nothing is stored, and the
+// next apply creates the customer and leaves the other one alone.
+func TestAccHostileAnswers_foreignCustomerNoMerchantID(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	foreign := s.SeedCustomers(1, "foreign")[0]
+	fc, _ := s.Customer(foreign)
+	survives := foreignSurvives{s: s, uuid: foreign, want: fc}
+	config := providerConfig(s) + `
+resource "monri_customer" "test" {
+  name = "Mine"
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return survives.check()
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { s.InjectFault(sandbox.RouteCreateCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config,
+				ExpectError: regexp.MustCompile(`Unable to Create Monri Customer(?s:.*)` +
+					dsPhrase(fmt.Sprintf(`the request's merchant_customer_id is none, the answer's is %q`, *fc.MerchantCustomerID)).String() +
+					`(?s:.*)` + dsPhrase(`wrote nothing of it to the state`).String() +
+					`(?s:.*)` + dsPhrase(`Setting merchant_customer_id lets the provider find its own customer`).String()),
+			},
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("name"), knownvalue.StringExact("Mine")),
+					survives,
+				},
+			},
+		},
+	})
 }
