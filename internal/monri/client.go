@@ -81,6 +81,9 @@ type Config struct {
 	// once, 1 to MaxConcurrentPagesLimit (0: DefaultMaxConcurrentPages);
 	// 1 pages sequentially.
 	MaxConcurrentPages int
+	// MaxListingItems is how many distinct items one listing may go through
+	// before it stops with a *ListingLimitError (0: DefaultMaxListingItems).
+	MaxListingItems int
 	// Now is the clock used for signature timestamps (default time.Now).
 	Now func() time.Time
 	// Logger, when set, is told about every HTTP attempt.
@@ -132,6 +135,7 @@ type Client struct {
 	pageCap atomic.Int64
 	// maxConcurrentPages is Config.MaxConcurrentPages (with its default).
 	maxConcurrentPages int
+	maxListingItems    int
 	logger             Logger
 	masker             *Masker
 }
@@ -192,6 +196,12 @@ func New(cfg Config) (*Client, error) {
 	case cfg.MaxConcurrentPages < 1 || cfg.MaxConcurrentPages > MaxConcurrentPagesLimit:
 		return nil, fmt.Errorf("max concurrent pages %d: allowed are 1 (sequential paging) to %d", cfg.MaxConcurrentPages, MaxConcurrentPagesLimit)
 	}
+	switch {
+	case cfg.MaxListingItems == 0:
+		cfg.MaxListingItems = DefaultMaxListingItems
+	case cfg.MaxListingItems < 0:
+		return nil, fmt.Errorf("max listing items %d: it must be at least 1", cfg.MaxListingItems)
+	}
 	switch cfg.Authentication {
 	case "":
 		cfg.Authentication = AuthSignature
@@ -245,6 +255,7 @@ func New(cfg Config) (*Client, error) {
 		auth:       cfg.Authentication,
 
 		maxConcurrentPages: cfg.MaxConcurrentPages,
+		maxListingItems:    cfg.MaxListingItems,
 		logger:             cfg.Logger,
 		masker:             cfg.Masker,
 	}

@@ -36,8 +36,9 @@ const (
 	// AfterHandling, an answer mixed up by a cache after the operation was
 	// performed).
 	FaultBody
-	// FaultEndlessPage answers a listing with a full page of 100 customers
-	// never seen before, whatever the offset: a listing that never ends.
+	// FaultEndlessPage answers a listing with a full page of 100 items never
+	// seen before, whatever the offset: a listing that never ends. Each item
+	// has a new uuid and id, so it serves as a customer and as a saved card.
 	FaultEndlessPage
 )
 
@@ -103,7 +104,7 @@ func endlessPage() []byte {
 			b.WriteByte(',')
 		}
 		n := endlessSerial.Add(1)
-		fmt.Fprintf(&b, `{"uuid":"e0000000-0000-4000-8000-%012x","merchant_customer_id":"endless-%d","metadata":{},"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","deleted":false}`, n, n)
+		fmt.Fprintf(&b, `{"uuid":"e0000000-0000-4000-8000-%012[1]x","id":"e0000000-0000-4000-8000-%012[1]x","merchant_customer_id":"endless-%[1]d","masked_pan":"411111******1111","metadata":{},"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","deleted":false}`, n)
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
