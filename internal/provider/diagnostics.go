@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
 )
@@ -17,9 +18,12 @@ func errorDetail(err error) string {
 	var transportErr *monri.TransportError
 	var tokenErr *monri.AccessTokenError
 	var contra *monri.ContradictingAnswerError
+	var limit *monri.ListingLimitError
 	switch {
 	case errors.As(err, &contra):
 		return contradictingAnswerDetail(contra)
+	case errors.As(err, &limit):
+		return listingLimitDetail(limit)
 	case errors.As(err, &tokenErr):
 		// authentication = "access_token": the request itself was not sent.
 		return "With authentication = \"access_token\" the provider first obtains an OAuth access token, and that failed. " +
@@ -102,4 +106,21 @@ func quoteOrNone(s string) string {
 		return "none"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// listingLimitDetail explains a listing stopped by max_listing_items.
+func listingLimitDetail(e *monri.ListingLimitError) string {
+	return fmt.Sprintf("The listing of %s stopped after %d items: that is max_listing_items (provider block; or the %s "+
+		"environment variable; default %d), the most one listing may go through, so that a server or proxy that never "+
+		"ends a listing cannot keep the provider paging forever. If Monri really holds more, narrow the listing with a "+
+		"filter that ends paging early (created_after on monri_customers, max_items, a list resource's limit), or raise "+
+		"max_listing_items; if it should not, check base_url and any proxy or cache in between.",
+		e.Path, e.Limit, EnvMaxListingItems, monri.DefaultMaxListingItems)
+}
+
+// dataSourceTimedOutDetail explains a data source read that timeouts.read
+// ended.
+func dataSourceTimedOutDetail(what string, timeout time.Duration, err error) string {
+	return fmt.Sprintf("%s did not finish within timeouts.read (%s), which bounds the whole read including every page, retry "+
+		"and backoff. Raise timeouts.read, or narrow the listing with a filter. The last error: %s", what, timeout, errorDetail(err))
 }
