@@ -24,7 +24,7 @@ import (
 // validator.
 func dataSourceTimeoutsBlock(doing string) schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
-		CustomType: timeouts.Type{ObjectType: types.ObjectType{AttrTypes: map[string]attr.Type{"read": types.StringType}}},
+		CustomType: dataSourceTimeoutsType(),
 		MarkdownDescription: "Time limit for the whole read, not for one HTTP request (that is the provider's `request_timeout`). " +
 			"Omit it to keep the provider's retry limits and `max_listing_items` as the only bounds.",
 		Attributes: map[string]schema.Attribute{
@@ -38,6 +38,17 @@ func dataSourceTimeoutsBlock(doing string) schema.SingleNestedBlock {
 			},
 		},
 	}
+}
+
+// dataSourceTimeoutsType is the Terraform type of a data source's timeouts
+// block.
+func dataSourceTimeoutsType() timeouts.Type {
+	return timeouts.Type{ObjectType: types.ObjectType{AttrTypes: map[string]attr.Type{"read": types.StringType}}}
+}
+
+// dataSourceTimeoutsNull is the value of an absent timeouts block.
+func dataSourceTimeoutsNull() timeouts.Value {
+	return timeouts.Value{Object: types.ObjectNull(dataSourceTimeoutsType().AttrTypes)}
 }
 
 // dataSourceRead is one data source read bounded by its timeouts.read.

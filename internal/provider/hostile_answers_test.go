@@ -28,7 +28,7 @@ import (
 // provider's TRACE log.
 func TestAccHostileAnswers_noSecretInErrors(t *testing.T) {
 	const (
-		authToken   = "5e4d3c2b1a5e4d3c2b1a5e4d3c2b1a5e4d3c2b1a" // 40 hex, as Monri issues them
+		authToken   = "5e4d3c2b1a5e4d3c2b1a5e4d3c2b1a5e4d3c2b1a" //nolint:gosec // a test credential: 40 hex, as Monri issues them
 		merchantKey = "mk-Secret-Merchant-Key-0042"
 	)
 	hex64 := strings.Repeat("9f8e7d6c", 8)

@@ -73,7 +73,7 @@ func TestAccListingBound_invalidSetting(t *testing.T) {
 	})
 }
 
-// The listing data sources take timeouts { read }: a listing slower than it
+// The data sources take timeouts { read }: a read slower than it
 // fails with an error naming timeouts.read; a bad duration is refused at
 // plan time.
 func TestAccDataSourceTimeouts_read(t *testing.T) {
@@ -106,6 +106,18 @@ data "monri_customer_payment_methods" "cards" {
 `, cust),
 				ExpectError: regexp.MustCompile(`Unable to List Monri Payment Methods(?s:.*)` +
 					dsPhrase(fmt.Sprintf("Listing the payment methods of customer %q did not finish within timeouts.read (1s)", cust)).String()),
+			},
+			{
+				Config: providerConfigWith(s, "max_retries = 0") + fmt.Sprintf(`
+data "monri_customer" "c" {
+  id = %q
+  timeouts {
+    read = "1s"
+  }
+}
+`, cust),
+				ExpectError: regexp.MustCompile(`Unable to Read Monri Customer(?s:.*)` +
+					dsPhrase(fmt.Sprintf("Looking up the customer with id %q did not finish within timeouts.read (1s)", cust)).String()),
 			},
 			{
 				Config: providerConfig(s) + `
