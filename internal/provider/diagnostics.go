@@ -124,3 +124,77 @@ func dataSourceTimedOutDetail(what string, timeout time.Duration, err error) str
 	return fmt.Sprintf("%s did not finish within timeouts.read (%s), which bounds the whole read including every page, retry "+
 		"and backoff. Raise timeouts.read, or narrow the listing with a filter. The last error: %s", what, timeout, errorDetail(err))
 }
+
+// The create path's errors, one function per situation.
+
+// createTimedOutAdoptingDetail: the create's outcome was unknown, the
+// lookup found the customer, and the time ran out while bringing it in line.
+func createTimedOutAdoptingDetail(op *operation, dup *monri.DuplicateMerchantCustomerIDError) string {
+	return op.exceeded("Creating the customer") +
+		fmt.Sprintf(" The create request's outcome was unknown; looking it up by merchant_customer_id %q found customer %s, "+
+			"most likely created by this apply, but the time ran out while updating it to match the configuration.\n\n"+
+			"Import it (no second customer is created) with\n\n"+
+			"  terraform import <resource address> %s%s\n\n"+
+			"and apply again to bring it in line. %s",
+			dup.MerchantCustomerID, dup.ExistingUUID, merchantIDImportPrefix, dup.MerchantCustomerID, op.next())
+}
+
+// duplicateCustomerDetail: another customer already has the
+// merchant_customer_id.
+func duplicateCustomerDetail(dup *monri.DuplicateMerchantCustomerIDError) string {
+	detail := fmt.Sprintf("Monri already has a customer with merchant_customer_id %q, so it refused to create another one.", dup.MerchantCustomerID)
+	if dup.ExistingUUID != "" {
+		detail += fmt.Sprintf(" It is customer %s.", dup.ExistingUUID)
+	}
+	return detail + fmt.Sprintf("\n\nTo manage that customer with Terraform, import it:\n\n  terraform import <resource address> %s%s\n\n"+
+		"or use a different merchant_customer_id.\n\n%s", merchantIDImportPrefix, dup.MerchantCustomerID, errorDetail(dup.Err))
+}
+
+// createTimedOutUnknownDetail: the time ran out before the customer of a
+// create with an unknown outcome could be looked up by merchant_customer_id.
+func createTimedOutUnknownDetail(op *operation, unknown *monri.UnknownOutcomeError) string {
+	return op.exceeded("Creating the customer") +
+		fmt.Sprintf(" The create request's outcome is unknown: the customer may have been created on Monri, and the time ran out "+
+			"before the provider could look it up by merchant_customer_id %q.\n\n"+
+			"Apply again: the provider sends the create again, and if the customer exists, Monri refuses it as a duplicate "+
+			"(no second customer is created) and the error says to import it with\n\n"+
+			"  terraform import <resource address> %s%s\n\n%s",
+			unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, op.next())
+}
+
+// createTimedOutUnknownNoIDDetail: the time ran out with the outcome
+// unknown and no merchant_customer_id to look the customer up by.
+func createTimedOutUnknownNoIDDetail(op *operation) string {
+	return op.exceeded("Creating the customer") +
+		" The create request's outcome is unknown: the customer may have been created on Monri, and without a " +
+		"merchant_customer_id the provider cannot look it up.\n\n" +
+		"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with " +
+		"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n" + op.next()
+}
+
+// createTimedOutDetail: the time ran out and Monri did not create the
+// customer.
+func createTimedOutDetail(op *operation, err error) string {
+	return op.exceeded("Creating the customer") + " Monri did not create the customer. " + op.lastError(err) + "\n\n" + op.next()
+}
+
+// createUnknownOutcomeDetail: the outcome is unknown and looking the
+// customer up by merchant_customer_id failed too.
+func createUnknownOutcomeDetail(unknown *monri.UnknownOutcomeError) string {
+	return fmt.Sprintf(
+		"The create request's outcome is unknown: the customer may have been created on Monri, and looking it up by "+
+			"merchant_customer_id %q failed too, so the provider stopped.\n\n"+
+			"When Monri is reachable, apply again; if the customer exists, that create is refused as a duplicate: import it with\n\n"+
+			"  terraform import <resource address> %s%s\n\n%s",
+		unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, errorDetail(unknown.Err))
+}
+
+// createUnknownOutcomeNoIDDetail: the outcome is unknown and there is no
+// merchant_customer_id to look the customer up by.
+func createUnknownOutcomeNoIDDetail(unknown *monri.UnknownOutcomeError) string {
+	return "The create request's outcome is unknown: the customer may have been created on Monri, but no answer arrived, " +
+		"and without a merchant_customer_id the provider cannot look it up, so it did not retry (a retry could create a duplicate).\n\n" +
+		"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with " +
+		"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n" +
+		errorDetail(unknown.Err)
+}
