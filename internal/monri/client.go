@@ -81,12 +81,20 @@ type Config struct {
 	// once, 1 to MaxConcurrentPagesLimit (0: DefaultMaxConcurrentPages);
 	// 1 pages sequentially.
 	MaxConcurrentPages int
+	// MaxListingItems is how many distinct items one listing may go through
+	// before it stops with a *ListingLimitError (0: DefaultMaxListingItems).
+	MaxListingItems int
 	// Now is the clock used for signature timestamps (default time.Now).
 	Now func() time.Time
 	// Logger, when set, is told about every HTTP attempt.
 	Logger Logger
 	// Transport replaces the default pooled transport (tests).
 	Transport http.RoundTripper
+	// Masker masks every quoted answer in the client's errors; it is given
+	// the authenticity token, the merchant key and every access token the
+	// client obtains. nil: the client makes its own. Share it with a
+	// logger to mask the same secrets there.
+	Masker *Masker
 	// Authentication is how customer and payment-method requests are
 	// authenticated: AuthSignature (the default, also for "") signs each
 	// request with WP3-v2.1; AuthAccessToken sends "Authorization: Bearer"
@@ -127,7 +135,9 @@ type Client struct {
 	pageCap atomic.Int64
 	// maxConcurrentPages is Config.MaxConcurrentPages (with its default).
 	maxConcurrentPages int
+	maxListingItems    int
 	logger             Logger
+	masker             *Masker
 }
 
 // ValidateBaseURL parses a base URL and checks that it is https, or http on a
@@ -186,6 +196,12 @@ func New(cfg Config) (*Client, error) {
 	case cfg.MaxConcurrentPages < 1 || cfg.MaxConcurrentPages > MaxConcurrentPagesLimit:
 		return nil, fmt.Errorf("max concurrent pages %d: allowed are 1 (sequential paging) to %d", cfg.MaxConcurrentPages, MaxConcurrentPagesLimit)
 	}
+	switch {
+	case cfg.MaxListingItems == 0:
+		cfg.MaxListingItems = DefaultMaxListingItems
+	case cfg.MaxListingItems < 0:
+		return nil, fmt.Errorf("max listing items %d: it must be at least 1", cfg.MaxListingItems)
+	}
 	switch cfg.Authentication {
 	case "":
 		cfg.Authentication = AuthSignature
@@ -239,8 +255,15 @@ func New(cfg Config) (*Client, error) {
 		auth:       cfg.Authentication,
 
 		maxConcurrentPages: cfg.MaxConcurrentPages,
+		maxListingItems:    cfg.MaxListingItems,
 		logger:             cfg.Logger,
+		masker:             cfg.Masker,
 	}
+	if c.masker == nil {
+		c.masker = NewMasker()
+	}
+	c.masker.AddSecret(cfg.AuthenticityToken)
+	c.masker.AddSecret(cfg.MerchantKey)
 	if cfg.Authentication == AuthAccessToken {
 		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)
 	}
@@ -545,7 +568,7 @@ func (c *Client) doOnce(ctx context.Context, rq request, out any, bearer string)
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode <= 299 && !json.Valid(b) {
 			return &bodyError{retryable: true, err: &APIError{HTTPStatus: resp.StatusCode, Method: rq.method, Path: rq.path, NotJSON: true,
-				Message: "the answer is not valid JSON: " + excerpt(b, 120)}}
+				Message: "the answer is not valid JSON: " + c.masker.quote(rq.path, b, 120)}}
 		}
 		data, status, read = b, resp.StatusCode, true
 		return nil
@@ -587,7 +610,7 @@ func (c *Client) doOnce(ctx context.Context, rq request, out any, bearer string)
 			return &TransportError{Method: rq.method, Path: rq.path, Err: err, Received: true, Attempts: attempts}
 		}
 	}
-	err = decodeResponse(rq.method, rq.path, status, data, out)
+	err = decodeResponse(c.masker, rq.method, rq.path, status, data, out)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
@@ -612,8 +635,9 @@ func readBody(resp *http.Response) ([]byte, error) {
 }
 
 // decodeResponse turns a response into out or an error. It is separate from
-// do so that it can be fuzzed.
-func decodeResponse(method, path string, status int, data []byte, out any) error {
+// do so that it can be fuzzed. Whatever an error quotes of the answer (a
+// body, Monri's message, a decoding error) goes through m.
+func decodeResponse(m *Masker, method, path string, status int, data []byte, out any) error {
 	var env struct {
 		Status  string `json:"status"`
 		Message string `json:"message"`
@@ -622,24 +646,24 @@ func decodeResponse(method, path string, status int, data []byte, out any) error
 	if status < 200 || status > 299 {
 		apiErr := &APIError{HTTPStatus: status, Method: method, Path: path}
 		if jsonErr == nil && (env.Status != "" || env.Message != "") {
-			apiErr.Status, apiErr.Message = env.Status, env.Message
+			apiErr.Status, apiErr.Message = m.Mask(env.Status), m.Mask(env.Message)
 		} else if len(bytes.TrimSpace(data)) > 0 {
 			apiErr.NotJSON = true
-			apiErr.Message = excerpt(data, 200)
+			apiErr.Message = m.quote(path, data, 200)
 		}
 		return apiErr
 	}
 	if jsonErr != nil {
 		return &APIError{HTTPStatus: status, Method: method, Path: path, NotJSON: true,
-			Message: "could not decode response (" + jsonErr.Error() + "): " + excerpt(data, 120)}
+			Message: m.Mask("could not decode response ("+jsonErr.Error()+"): ") + m.quote(path, data, 120)}
 	}
 	if env.Status != "" && env.Status != "approved" && env.Status != "created" && env.Status != "updated" {
-		return &APIError{HTTPStatus: status, Method: method, Path: path, Status: env.Status, Message: env.Message}
+		return &APIError{HTTPStatus: status, Method: method, Path: path, Status: m.Mask(env.Status), Message: m.Mask(env.Message)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
 			return &APIError{HTTPStatus: status, Method: method, Path: path, NotJSON: true,
-				Message: "could not decode response: " + err.Error()}
+				Message: m.Mask("could not decode response: " + err.Error())}
 		}
 	}
 	return nil

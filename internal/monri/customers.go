@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,11 @@ func (c *Client) GetCustomer(ctx context.Context, uuid string) (*Customer, error
 	if uuid == "" {
 		return nil, errors.New("customer uuid is empty")
 	}
-	return c.getCustomer(ctx, customerPath(uuid))
+	cust, err := c.getCustomer(ctx, customerPath(uuid))
+	if cust != nil && !strings.EqualFold(cust.UUID, uuid) {
+		return nil, &ContradictingAnswerError{Method: http.MethodGet, Path: customerPath(uuid), Field: "uuid", Sent: uuid, Got: cust.UUID, UUID: cust.UUID}
+	}
+	return cust, err
 }
 
 // GetCustomerByMerchantID retrieves a customer by merchant_customer_id
@@ -31,7 +36,20 @@ func (c *Client) GetCustomerByMerchantID(ctx context.Context, merchantCustomerID
 	if merchantCustomerID == "" {
 		return nil, errors.New("merchant_customer_id is empty")
 	}
-	return c.getCustomer(ctx, "/v2/merchants/customers/"+url.PathEscape(merchantCustomerID))
+	path := "/v2/merchants/customers/" + url.PathEscape(merchantCustomerID)
+	cust, err := c.getCustomer(ctx, path)
+	if cust != nil && (cust.MerchantCustomerID == nil || *cust.MerchantCustomerID != merchantCustomerID) {
+		return nil, &ContradictingAnswerError{Method: http.MethodGet, Path: path, Field: "merchant_customer_id",
+			Sent: merchantCustomerID, Got: deref(cust.MerchantCustomerID), UUID: cust.UUID}
+	}
+	return cust, err
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 func (c *Client) getCustomer(ctx context.Context, path string) (*Customer, error) {
@@ -63,6 +81,9 @@ func (c *Client) UpdateCustomer(ctx context.Context, uuid string, u CustomerUpda
 	}
 	if cust.UUID == "" {
 		return nil, noUUID(http.MethodPost, customerPath(uuid))
+	}
+	if !strings.EqualFold(cust.UUID, uuid) {
+		return nil, &ContradictingAnswerError{Method: http.MethodPost, Path: customerPath(uuid), Field: "uuid", Sent: uuid, Got: cust.UUID, UUID: cust.UUID}
 	}
 	if cust.Deleted {
 		return &cust, &DeletedError{Customer: &cust}
@@ -139,6 +160,7 @@ func (c *Client) DeleteCustomer(ctx context.Context, uuid string) error {
 	}
 	var out struct {
 		Deleted *flexBool `json:"deleted"`
+		UUID    string    `json:"uuid"`
 	}
 	if err := c.do(ctx, request{method: http.MethodDelete, path: customerPath(uuid)}, &out); err != nil {
 		var apiErr *APIError
@@ -148,6 +170,9 @@ func (c *Client) DeleteCustomer(ctx context.Context, uuid string) error {
 			}
 		}
 		return err
+	}
+	if out.UUID != "" && !strings.EqualFold(out.UUID, uuid) {
+		return &ContradictingAnswerError{Method: http.MethodDelete, Path: customerPath(uuid), Field: "uuid", Sent: uuid, Got: out.UUID, UUID: out.UUID}
 	}
 	if out.Deleted != nil && !*out.Deleted {
 		return fmt.Errorf("DELETE %s: Monri answered approved but \"deleted\": false", customerPath(uuid))
@@ -282,10 +307,11 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 			var cust Customer
 			err := c.do(ctx, request{method: http.MethodPost, path: path, body: f, once: true, firstAttempt: creates}, &cust)
 			if err == nil {
-				if cust.UUID != "" {
+				if cust.UUID == "" {
+					err = noUUID(http.MethodPost, path)
+				} else if err = contradicts(f, &cust); err == nil {
 					return &cust, nil
 				}
-				err = noUUID(http.MethodPost, path)
 			}
 			createErr = err
 			var tokErr *AccessTokenError
@@ -320,6 +346,10 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 				default:
 					return nil, err
 				}
+			case isContradiction(err) && mid == nil:
+				// Nothing to look the customer up by: whether this create
+				// made one is unknown, and the answer's customer is not it.
+				return nil, err
 			case neverSent(err):
 				// Nothing reached Monri: safe to send again.
 			default:
@@ -379,6 +409,42 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 		case <-t.C:
 		}
 	}
+}
+
+// contradicts checks a create's answer against what was sent: the
+// merchant_customer_id sent must be the answer's, and with none sent, the
+// answer must have none and hold every field sent as it was sent (an email
+// in any letter case: Monri may store it lower-cased).
+func contradicts(f CustomerFields, cust *Customer) error {
+	const path = "/v2/customers"
+	bad := func(field, sent, got string) error {
+		return &ContradictingAnswerError{Method: http.MethodPost, Path: path, Field: field, Sent: sent, Got: got, UUID: cust.UUID}
+	}
+	if f.MerchantCustomerID != nil {
+		if cust.MerchantCustomerID == nil || *cust.MerchantCustomerID != *f.MerchantCustomerID {
+			return bad("merchant_customer_id", *f.MerchantCustomerID, deref(cust.MerchantCustomerID))
+		}
+		return nil
+	}
+	if cust.MerchantCustomerID != nil && *cust.MerchantCustomerID != "" {
+		return bad("merchant_customer_id", "", *cust.MerchantCustomerID)
+	}
+	have := cust.Fields()
+	for _, name := range []string{"description", "email", "name", "phone", "zip_code", "city", "address", "country"} {
+		sent, got := f.field(name), have.field(name)
+		if sent == nil {
+			continue
+		}
+		if got == nil || (*got != *sent && (name != "email" || !strings.EqualFold(*got, *sent))) {
+			return bad(name, *sent, deref(got))
+		}
+	}
+	return nil
+}
+
+func isContradiction(err error) bool {
+	var ce *ContradictingAnswerError
+	return errors.As(err, &ce)
 }
 
 func neverSent(err error) bool {

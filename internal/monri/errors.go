@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -151,6 +152,36 @@ func (e *DuplicateMerchantCustomerIDError) Error() string {
 }
 
 func (e *DuplicateMerchantCustomerIDError) Unwrap() error { return e.Err }
+
+// ContradictingAnswerError is an answer that contradicts its request: it
+// describes another customer than the one asked for (another uuid, another
+// merchant_customer_id), or a create answer whose fields differ from what
+// was sent. It is not an answer to the request, so nothing in it is used: a
+// cache or proxy that mixes answers up may have handed over another
+// request's answer.
+type ContradictingAnswerError struct {
+	Method, Path string
+	// Field is the JSON name of the field that contradicts the request
+	// ("uuid", "merchant_customer_id", "email", ...).
+	Field string
+	// Sent is what the request asked for ("" for a field not sent), Got
+	// what the answer holds ("" for a field the answer does not have).
+	Sent, Got string
+	// UUID is the uuid of the customer the answer describes.
+	UUID string
+}
+
+func (e *ContradictingAnswerError) Error() string {
+	return fmt.Sprintf("%s %s: the answer contradicts the request: the request's %s is %s but the answer's is %s (customer %s); "+
+		"it is not an answer to this request", e.Method, e.Path, e.Field, quoteOrNone(e.Sent), quoteOrNone(e.Got), e.UUID)
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return strconv.Quote(s)
+}
 
 // excerpt returns at most n runes of a body, with runs of white space folded
 // and HTML tags removed, for readable errors from non-JSON answers.

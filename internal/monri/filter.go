@@ -120,7 +120,7 @@ func (c *Client) EachCustomer(ctx context.Context, f CustomerFilter, opts PageOp
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	opts.MaxConcurrentPages = c.concurrency(opts)
+	opts = c.listingOptions(opts, "/v2/customers")
 	n, st, err := eachCustomer(ctx, f, opts, c.ListCustomers, yield)
 	c.logListing(ctx, "/v2/customers", n, st, err)
 	return err
@@ -135,6 +135,7 @@ func eachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions,
 	matched := 0
 	p := &pager[Customer]{
 		key: func(c Customer) string { return c.UUID }, fetch: fetch, size: opts.PageSize, parallel: opts.MaxConcurrentPages,
+		bound: opts.MaxListingItems, path: opts.path,
 		visit: func(cu Customer) (verdict, error) {
 			v := more
 			if !f.CreatedAfter.IsZero() {

@@ -50,7 +50,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		outs := []any{new(Customer), new(listResponse[Customer]), new(listResponse[PaymentMethod]), new(AccessToken), nil}
 		for _, out := range outs {
-			err := decodeResponse("GET", "/v2/customers", status, body, out)
+			err := decodeResponse(nil, "GET", "/v2/customers", status, body, out)
 			if status < 200 || status > 299 {
 				var apiErr *APIError
 				if !errors.As(err, &apiErr) || apiErr.HTTPStatus != status {
@@ -72,6 +72,66 @@ func FuzzDecodeResponse(f *testing.F) {
 				if (status < 200 || status > 299) && strings.Contains(apiErr.Message, "<") {
 					t.Fatalf("excerpt keeps a tag: %q", apiErr.Message)
 				}
+			}
+		}
+	})
+}
+
+// FuzzErrorQuoting plants secrets in an answer, between any bytes, with any
+// status, for any endpoint, and decodes it as the client does: no error text
+// may show a planted secret. The merchant key and an access token the client
+// holds are known to the masker; the others are secrets it has never seen
+// (a card token and an access token of another client), found by their
+// shape.
+func FuzzErrorQuoting(f *testing.F) {
+	const (
+		merchantKey = "sandbox-merchant-key"
+		heldToken   = "held.access.token"
+		cardToken   = "0a36f3b1c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e" //nolint:gosec // a planted test secret
+		otherToken  = "Zm9vYmFyQmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRg"                           //nolint:gosec // a planted test secret
+	)
+	seeds := []struct {
+		status         int
+		prefix, suffix string
+		planted        uint8
+	}{
+		{200, `{"access_token": "`, `","expires_in":3600`, 1},
+		{200, `{"access_token": "`, ``, 3},
+		{200, `{"status":"approved","data":[{"id":"`, `","token":"` + cardToken[:20], 2},
+		{502, "POST /v2/oauth\n{\"client_id\":\"t\",\"client_secret\":\"", `","scopes":["customers"]}`, 0},
+		{400, `{"status":"invalid-request","message":"key `, `"}`, 0},
+		{401, `{"status":"invalid-request","message":"Bearer `, `"}`, 1},
+		{500, `<html><body>`, `</body></html>`, 3},
+		{200, `{"uuid":"u","deleted":"`, `"}`, 2},
+		{200, `"token": "`, ``, 3},
+	}
+	for _, s := range seeds {
+		for path := range uint8(3) {
+			f.Add(s.status, []byte(s.prefix), []byte(s.suffix), s.planted, path)
+		}
+	}
+	secrets := []string{merchantKey, heldToken, cardToken, otherToken}
+	paths := []string{"/v2/customers/u", "/v2/oauth", "/v2/customers/u/payment-methods?limit=100&offset=0"}
+	f.Fuzz(func(t *testing.T, status int, prefix, suffix []byte, planted, path uint8) {
+		m := NewMasker(merchantKey)
+		m.AddSecret(heldToken)
+		secret := secrets[int(planted)%len(secrets)]
+		body := append(append(append([]byte(nil), prefix...), secret...), suffix...)
+		p := paths[int(path)%len(paths)]
+		outs := []any{new(Customer), new(listResponse[PaymentMethod]), new(AccessToken), nil}
+		for _, out := range outs {
+			err := decodeResponse(m, "GET", p, status, body, out)
+			if err == nil {
+				continue
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("the error shows the planted secret %q: %v", secret, err)
+			}
+		}
+		// The quote of a body cut anywhere shows none of it either.
+		for _, n := range []int{1, 20, 120} {
+			if q := m.quote(p, body, n); strings.Contains(q, secret) {
+				t.Fatalf("quote(%d) shows the planted secret %q: %q", n, secret, q)
 			}
 		}
 	})

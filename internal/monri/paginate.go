@@ -2,7 +2,10 @@ package monri
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +18,29 @@ const DefaultMaxConcurrentPages = 4
 // MaxConcurrentPagesLimit is the largest Config.MaxConcurrentPages accepted.
 const MaxConcurrentPagesLimit = 16
 
+// DefaultMaxListingItems is how many distinct items one listing may go
+// through before it stops with a *ListingLimitError, when
+// Config.MaxListingItems is 0. A listing that reaches it is taken for a
+// server that never ends it (new items on every page). One million is
+// above the customer count of the largest merchant a Monri user could have
+// (a national retailer or telecom of the region keeping a card for every
+// customer), takes 10,000 page requests, and keeps the de-duplication set
+// near 40 MB (about 40 bytes an item).
+const DefaultMaxListingItems = 1_000_000
+
+// ListingLimitError is a listing stopped after Limit distinct items: the
+// bound Config.MaxListingItems (or PageOptions.MaxListingItems) sets, so
+// that a server that never ends a listing cannot keep the client paging and
+// its memory growing.
+type ListingLimitError struct {
+	Path  string // the list endpoint, without the query
+	Limit int
+}
+
+func (e *ListingLimitError) Error() string {
+	return fmt.Sprintf("listing %s stopped after %d items, the most one listing may go through (a server that never ends a listing would otherwise be paged forever)", e.Path, e.Limit)
+}
+
 // PageOptions control a complete listing.
 type PageOptions struct {
 	// PageSize is the limit asked for per request (default 100). The server
@@ -23,11 +49,18 @@ type PageOptions struct {
 	// MaxItems stops the listing once this many distinct (and, with
 	// PaginateKept, kept) items are collected (0: no limit).
 	MaxItems int
+	// MaxListingItems bounds how many distinct items (matching or not) the
+	// listing may go through: one more is a *ListingLimitError. 0 means the
+	// client's Config.MaxListingItems for the Client's listing methods, and
+	// no bound for Paginate and PaginateKept.
+	MaxListingItems int
 	// MaxConcurrentPages is how many pages may be in flight at once: 1 pages
 	// sequentially. 0 means the client's Config.MaxConcurrentPages for the
 	// Client's listing methods, and 1 for Paginate and PaginateKept, whose
 	// fetch function need not be safe for concurrent use.
 	MaxConcurrentPages int
+
+	path string // the list endpoint, for a ListingLimitError
 }
 
 // ListingLog describes one complete listing, for a Logger that implements
@@ -103,8 +136,14 @@ type pager[T any] struct {
 	remaining func() int
 	// visit is called for each item not seen before, in the API's order.
 	visit func(T) (verdict, error)
+	// bound, when above 0, is how many distinct items the listing may go
+	// through (see ListingLimitError); path names the listing in its error.
+	bound int
+	path  string
 
-	seen     map[string]struct{}
+	// seen holds a 16-byte digest of every key seen (see seenKey), so that
+	// the memory de-duplication takes per item is small and fixed.
+	seen     map[[16]byte]struct{}
 	longest  int // the longest page so far
 	stats    pageStats
 	inFlight atomic.Int64
@@ -144,10 +183,13 @@ func (p *pager[T]) limitFor(want int) int {
 func (p *pager[T]) take(page []T) (fresh int, repeat, done bool, err error) {
 	after := false
 	for _, item := range page {
-		k := p.key(item)
+		k := seenKey(p.key(item))
 		if _, dup := p.seen[k]; dup {
 			repeat = true
 			continue
+		}
+		if p.bound > 0 && len(p.seen) >= p.bound {
+			return fresh, repeat, true, &ListingLimitError{Path: p.path, Limit: p.bound}
 		}
 		p.seen[k] = struct{}{}
 		fresh++
@@ -163,6 +205,21 @@ func (p *pager[T]) take(page []T) (fresh int, repeat, done bool, err error) {
 		}
 	}
 	return fresh, repeat, after, nil
+}
+
+// seenKey is the 16 bytes a key is remembered by: a UUID's own 16 bytes
+// (letter case ignored), or the first 16 bytes of the SHA-256 of any other
+// key (two keys of one listing share them with a probability below 2^-80).
+func seenKey(k string) [16]byte {
+	var out [16]byte
+	if isUUID(k) {
+		if _, err := hex.Decode(out[:], []byte(strings.ReplaceAll(k, "-", ""))); err == nil {
+			return out
+		}
+	}
+	sum := sha256.Sum256([]byte(k))
+	copy(out[:], sum[:16])
+	return out
 }
 
 // allSeen is the verdict on a non-empty page of n items, all seen already,
@@ -185,7 +242,7 @@ func (p *pager[T]) run(ctx context.Context) (pageStats, error) {
 	if p.parallel <= 0 {
 		p.parallel = 1
 	}
-	p.seen = map[string]struct{}{}
+	p.seen = map[[16]byte]struct{}{}
 	p.first = time.Now()
 	err := p.page(ctx)
 	p.stats.maxInFlight = int(p.maxIn.Load())
@@ -377,7 +434,7 @@ func paginateKept[T any](ctx context.Context, opts PageOptions, key func(T) stri
 	fetch func(context.Context, ListParams) ([]T, error),
 ) ([]T, pageStats, error) {
 	var out []T
-	p := &pager[T]{key: key, fetch: fetch, size: opts.PageSize, parallel: opts.MaxConcurrentPages,
+	p := &pager[T]{key: key, fetch: fetch, size: opts.PageSize, parallel: opts.MaxConcurrentPages, bound: opts.MaxListingItems, path: opts.path,
 		visit: func(item T) (verdict, error) {
 			if keep != nil && !keep(item) {
 				return more, nil
@@ -396,6 +453,17 @@ func paginateKept[T any](ctx context.Context, opts PageOptions, key func(T) stri
 		return nil, st, err
 	}
 	return out, st, nil
+}
+
+// listingOptions fills in the client's settings for what opts leaves 0, and
+// names the listing path for its errors.
+func (c *Client) listingOptions(opts PageOptions, path string) PageOptions {
+	opts.MaxConcurrentPages = c.concurrency(opts)
+	if opts.MaxListingItems == 0 {
+		opts.MaxListingItems = c.maxListingItems
+	}
+	opts.path = path
+	return opts
 }
 
 // concurrency is opts.MaxConcurrentPages, or the client's setting when 0.
@@ -431,7 +499,7 @@ func (c *Client) ListAllPaymentMethods(ctx context.Context, customerUUID string,
 // true (all when keep is nil), as PaginateKept does, with the client's
 // concurrency. An unknown customer is ErrNotFound (see ListPaymentMethods).
 func (c *Client) FindPaymentMethods(ctx context.Context, customerUUID string, keep func(PaymentMethod) bool, opts PageOptions) ([]PaymentMethod, error) {
-	opts.MaxConcurrentPages = c.concurrency(opts)
+	opts = c.listingOptions(opts, customerPath(customerUUID)+"/payment-methods")
 	out, st, err := paginateKept(ctx, opts, func(p PaymentMethod) string { return p.ID }, keep,
 		func(ctx context.Context, p ListParams) ([]PaymentMethod, error) {
 			return c.ListPaymentMethods(ctx, customerUUID, p)

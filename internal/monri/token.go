@@ -59,6 +59,7 @@ func (ts *tokenSource) get(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", &AccessTokenError{Err: err}
 	}
+	ts.c.masker.AddSecret(tok.AccessToken)
 	if ts.secret != nil {
 		ts.secret.AddSecret(tok.AccessToken)
 	}

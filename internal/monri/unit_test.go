@@ -127,7 +127,7 @@ func TestDecodeResponseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c Customer
-			err := decodeResponse("POST", "/v2/customers", tt.status, tt.body, &c)
+			err := decodeResponse(nil, "POST", "/v2/customers", tt.status, tt.body, &c)
 			if err == nil {
 				t.Fatal("expected an error")
 			}
@@ -141,7 +141,7 @@ func TestDecodeResponseErrors(t *testing.T) {
 			}
 		})
 	}
-	if err := decodeResponse("GET", "/v2/customers/x", 404, []byte(`{"status":"invalid-request","message":"Customer not found"}`), nil); !errors.Is(err, ErrNotFound) {
+	if err := decodeResponse(nil, "GET", "/v2/customers/x", 404, []byte(`{"status":"invalid-request","message":"Customer not found"}`), nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("404 is not ErrNotFound: %v", err)
 	}
 }

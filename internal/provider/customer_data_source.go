@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -41,6 +42,13 @@ type customerDataModel struct {
 	customerModel
 	Deleted   types.Bool   `tfsdk:"deleted"`
 	DeletedAt types.String `tfsdk:"deleted_at"`
+}
+
+// customerDataSourceModel is the monri_customer data source: the customer
+// and the timeouts block.
+type customerDataSourceModel struct {
+	customerDataModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // customerDataFromAPI maps a Monri customer for the data sources (metadata
@@ -139,6 +147,7 @@ func (d *customerDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"`merchant_customer_id`, it is found with `deleted = true` and `deleted_at` set (Monri may instead answer " +
 			"\"not found\" for deleted customers); a lookup by `email` leaves deleted customers out.",
 		Attributes: customerDataAttributes(true),
+		Blocks:     map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock("looking the customer up")},
 	}
 }
 
@@ -172,6 +181,13 @@ func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() || !requireClient(d.client, &resp.Diagnostics) {
 		return
 	}
+	rd, cancel, diags := startDataSourceRead(ctx, cfg.Timeouts)
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = rd.ctx
 
 	var (
 		cust      *monri.Customer
@@ -215,13 +231,16 @@ func (d *customerDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 		resp.Diagnostics.AddAttributeError(attribute, "Unable to Read Monri Customer", detail)
 		return
+	case err != nil && rd.timedOut():
+		rd.addTimedOut(&resp.Diagnostics, "Unable to Read Monri Customer", fmt.Sprintf("Looking up the customer with %s %q", key, value), err)
+		return
 	case err != nil:
 		resp.Diagnostics.AddAttributeError(attribute, "Unable to Read Monri Customer",
 			fmt.Sprintf("Looking up the customer with %s %q failed. %s", key, value, errorDetail(err)))
 		return
 	}
 
-	v, diags := customerDataFromAPI(cust).terraformValue(ctx)
+	v, diags := customerDataSourceModel{customerDataFromAPI(cust), cfg.Timeouts}.terraformValue(ctx)
 	resp.Diagnostics.Append(diags...)
 	if !diags.HasError() {
 		resp.State.Raw = v

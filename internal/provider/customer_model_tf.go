@@ -114,12 +114,13 @@ func customerKeyFromTerraform(ctx context.Context, raw tftypes.Value) (customerR
 
 // customerLookupFromTerraform reads the monri_customer data source's lookup
 // keys (id, merchant_customer_id, email) from its configuration.
-func customerLookupFromTerraform(ctx context.Context, raw tftypes.Value) (customerDataModel, diag.Diagnostics) {
-	var m customerDataModel
+func customerLookupFromTerraform(ctx context.Context, raw tftypes.Value) (customerDataSourceModel, diag.Diagnostics) {
+	m := customerDataSourceModel{Timeouts: dataSourceTimeoutsNull()}
 	diags := readAttributes(ctx, raw, []modelAttr{
 		attrOf("id", types.StringType, &m.ID),
 		attrOf("merchant_customer_id", types.StringType, &m.MerchantCustomerID),
 		attrOf("email", emailType{}, &m.Email),
+		attrOf("timeouts", dataSourceTimeoutsType(), &m.Timeouts),
 	})
 	return m, diags
 }
@@ -133,8 +134,8 @@ var customerDataObjectType = sync.OnceValue(func() tftypes.Type {
 })
 
 // terraformValue is the model as the monri_customer data source's state.
-func (m customerDataModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
-	v, err := objectValue(ctx, customerDataObjectType(), m.attributes())
+func (m customerDataSourceModel) terraformValue(ctx context.Context) (tftypes.Value, diag.Diagnostics) {
+	v, err := objectValue(ctx, customerDataObjectType(), append(m.attributes(), attrOf("timeouts", dataSourceTimeoutsType(), &m.Timeouts)))
 	if err != nil {
 		return tftypes.Value{}, modelBug("writing", err)
 	}

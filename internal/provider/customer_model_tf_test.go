@@ -239,7 +239,7 @@ func TestCustomersStateValue(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := tfsdk.Config{Schema: schema}
-			cfgModel := customersDataSourceModel{MaxItems: tc.maxItems, IncludeDeleted: tc.include}
+			cfgModel := customersDataSourceModel{MaxItems: tc.maxItems, IncludeDeleted: tc.include, Timeouts: dataSourceTimeoutsNull()}
 			st := tfsdk.State{Schema: schema}
 			if d := st.Set(ctx, &cfgModel); d.HasError() {
 				t.Fatal(d)
@@ -290,7 +290,7 @@ func TestCustomerDataTerraform(t *testing.T) {
 		"deleted": {UUID: "u-del", Name: sp(""), Deleted: true, DeletedAt: &deletedAt, CreatedAt: "2026-11-21T09:00:00Z"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			m := customerDataFromAPI(&c)
+			m := customerDataSourceModel{customerDataFromAPI(&c), dataSourceTimeoutsNull()}
 			ref := tfsdk.State{Schema: schema}
 			if d := ref.Set(ctx, &m); d.HasError() {
 				t.Fatal(d)
@@ -304,7 +304,7 @@ func TestCustomerDataTerraform(t *testing.T) {
 			}
 
 			// Read back as a configuration: the lookup keys are tfsdk Get's.
-			var want customerDataModel
+			var want customerDataSourceModel
 			if d := (tfsdk.Config{Schema: schema, Raw: ref.Raw}).Get(ctx, &want); d.HasError() {
 				t.Fatal(d)
 			}

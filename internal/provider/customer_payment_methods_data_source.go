@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -37,6 +38,7 @@ type customerPaymentMethodsModel struct {
 	MaxItems       types.Int64          `tfsdk:"max_items"`
 	IncludeExpired types.Bool           `tfsdk:"include_expired"`
 	PaymentMethods []paymentMethodModel `tfsdk:"payment_methods"`
+	Timeouts       timeouts.Value       `tfsdk:"timeouts"`
 }
 
 type paymentMethodModel struct {
@@ -135,6 +137,7 @@ func (d *customerPaymentMethodsDataSource) Schema(_ context.Context, _ datasourc
 				},
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock("listing the saved cards")},
 	}
 }
 
@@ -150,10 +153,19 @@ func (d *customerPaymentMethodsDataSource) Read(ctx context.Context, req datasou
 	}
 	customerID := state.CustomerID.ValueString()
 	includeExpired := state.IncludeExpired.IsNull() || state.IncludeExpired.ValueBool()
-	pms, err := d.client.FindPaymentMethods(ctx, customerID,
+	rd, cancel, diags := startDataSourceRead(ctx, state.Timeouts)
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	pms, err := d.client.FindPaymentMethods(rd.ctx, customerID,
 		func(p monri.PaymentMethod) bool { return includeExpired || !p.Expired },
 		monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())})
 	switch {
+	case err != nil && rd.timedOut():
+		rd.addTimedOut(&resp.Diagnostics, "Unable to List Monri Payment Methods", fmt.Sprintf("Listing the payment methods of customer %q", customerID), err)
+		return
 	case errors.Is(err, monri.ErrNotFound):
 		resp.Diagnostics.AddAttributeError(path.Root("customer_id"), "Unable to List Monri Payment Methods",
 			fmt.Sprintf("There is no Monri customer with id %q: %s. "+

@@ -134,56 +134,26 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	if err != nil {
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError
+		var contra *monri.ContradictingAnswerError
 		switch {
+		case errors.As(err, &contra) && !errors.As(err, &unknown):
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", createContradictedDetail(contra))
 		case op.timedOut() && errors.As(err, &dup) && dup.ExistingUUID != "":
 			// The create's outcome was unknown and the lookup found the
 			// customer, but bringing it in line ran out of time.
-			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
-				fmt.Sprintf(" The create request's outcome was unknown; looking it up by merchant_customer_id %q found customer %s, "+
-					"most likely created by this apply, but the time ran out while updating it to match the configuration.\n\n"+
-					"Import it (no second customer is created) with\n\n"+
-					"  terraform import <resource address> %s%s\n\n"+
-					"and apply again to bring it in line. %s",
-					dup.MerchantCustomerID, dup.ExistingUUID, merchantIDImportPrefix, dup.MerchantCustomerID, op.next()))
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", createTimedOutAdoptingDetail(op, dup))
 		case errors.As(err, &dup):
-			detail := fmt.Sprintf("Monri already has a customer with merchant_customer_id %q, so it refused to create another one.", dup.MerchantCustomerID)
-			if dup.ExistingUUID != "" {
-				detail += fmt.Sprintf(" It is customer %s.", dup.ExistingUUID)
-			}
-			detail += fmt.Sprintf("\n\nTo manage that customer with Terraform, import it:\n\n  terraform import <resource address> %s%s\n\n"+
-				"or use a different merchant_customer_id.\n\n%s", merchantIDImportPrefix, dup.MerchantCustomerID, errorDetail(dup.Err))
-			resp.Diagnostics.AddAttributeError(path.Root("merchant_customer_id"), "Duplicate Monri Customer", detail)
+			resp.Diagnostics.AddAttributeError(path.Root("merchant_customer_id"), "Duplicate Monri Customer", duplicateCustomerDetail(dup))
 		case op.timedOut() && errors.As(err, &unknown) && unknown.MerchantCustomerID != "":
-			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
-				fmt.Sprintf(" The create request's outcome is unknown: the customer may have been created on Monri, and the time ran out "+
-					"before the provider could look it up by merchant_customer_id %q.\n\n"+
-					"Apply again: the provider sends the create again, and if the customer exists, Monri refuses it as a duplicate "+
-					"(no second customer is created) and the error says to import it with\n\n"+
-					"  terraform import <resource address> %s%s\n\n%s",
-					unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, op.next()))
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", createTimedOutUnknownDetail(op, unknown))
 		case op.timedOut() && errors.As(err, &unknown):
-			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
-				" The create request's outcome is unknown: the customer may have been created on Monri, and without a "+
-				"merchant_customer_id the provider cannot look it up.\n\n"+
-				"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with "+
-				"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n"+op.next())
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", createTimedOutUnknownNoIDDetail(op))
 		case op.timedOut():
-			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", op.exceeded("Creating the customer")+
-				" Monri did not create the customer. "+op.lastError(err)+"\n\n"+op.next())
+			resp.Diagnostics.AddAttributeError(op.attr(), "Unable to Create Monri Customer", createTimedOutDetail(op, err))
 		case errors.As(err, &unknown) && unknown.MerchantCustomerID != "":
-			resp.Diagnostics.AddError("Unable to Create Monri Customer", fmt.Sprintf(
-				"The create request's outcome is unknown: the customer may have been created on Monri, and looking it up by "+
-					"merchant_customer_id %q failed too, so the provider stopped.\n\n"+
-					"When Monri is reachable, apply again; if the customer exists, that create is refused as a duplicate: import it with\n\n"+
-					"  terraform import <resource address> %s%s\n\n%s",
-				unknown.MerchantCustomerID, merchantIDImportPrefix, unknown.MerchantCustomerID, errorDetail(unknown.Err)))
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", createUnknownOutcomeDetail(unknown))
 		case errors.As(err, &unknown):
-			resp.Diagnostics.AddError("Unable to Create Monri Customer",
-				"The create request's outcome is unknown: the customer may have been created on Monri, but no answer arrived, "+
-					"and without a merchant_customer_id the provider cannot look it up, so it did not retry (a retry could create a duplicate).\n\n"+
-					"Find the customer with the monri_customers data source or the Monri dashboard; if it exists, import it with "+
-					"\"terraform import <resource address> <uuid>\", otherwise apply again. Setting merchant_customer_id avoids this.\n\n"+
-					errorDetail(unknown.Err))
+			resp.Diagnostics.AddError("Unable to Create Monri Customer", createUnknownOutcomeNoIDDetail(unknown))
 		default:
 			resp.Diagnostics.AddError("Unable to Create Monri Customer", errorDetail(err))
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -42,6 +43,7 @@ type customersDataSourceModel struct {
 	Metadata                 map[string]types.String `tfsdk:"metadata"`
 	CreatedAfter             types.String            `tfsdk:"created_after"`
 	Customers                []customerDataModel     `tfsdk:"customers"`
+	Timeouts                 timeouts.Value          `tfsdk:"timeouts"`
 }
 
 // filter is the listing the configuration asks for. The validators have
@@ -156,6 +158,7 @@ func (d *customersDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				NestedObject: schema.NestedAttributeObject{Attributes: customerDataAttributes(false)},
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock("listing the customers")},
 	}
 }
 
@@ -185,9 +188,15 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 	// and the state holds an empty list in their place (see
 	// customersStream); otherwise they are kept for the state.
 	stream := customersStreamFrom(ctx)
+	rd, cancel, diags := startDataSourceRead(ctx, state.Timeouts)
+	defer cancel()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	elems := []tftypes.Value{}
 	var convErr error
-	err = d.client.EachCustomer(ctx, f, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())}, func(c monri.Customer) bool {
+	err = d.client.EachCustomer(rd.ctx, f, monri.PageOptions{MaxItems: int(state.MaxItems.ValueInt64())}, func(c monri.Customer) bool {
 		v, err := customerElement(ctx, list.ElementType, &c)
 		if err == nil && stream != nil {
 			err = stream.add(list.ElementType, v)
@@ -200,6 +209,10 @@ func (d *customersDataSource) Read(ctx context.Context, req datasource.ReadReque
 		}
 		return true
 	})
+	if err != nil && rd.timedOut() {
+		rd.addTimedOut(&resp.Diagnostics, "Unable to List Monri Customers", "Listing customers", err)
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to List Monri Customers", fmt.Sprintf("Listing customers failed. %s", errorDetail(err)))
 		return

@@ -1,14 +1,9 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"os"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -22,81 +17,40 @@ const httpSubsystem = "http"
 // httpLevelEnv sets the http subsystem's level.
 const httpLevelEnv = "TF_LOG_PROVIDER_MONRI_HTTP"
 
-// maskPattern matches what the http subsystem masks in every message and
-// string field value, whoever logs it:
-//   - Authorization header values: a WP3-v2.1 signature (token, timestamp
-//     and digest) or "Bearer" and an access token;
-//   - any run of 40 or more hexadecimal characters standing as a word of its
-//     own (a letter, digit or "_" touching either end keeps it unmasked):
-//     authenticity tokens (40), card tokens and saved-card ids, which are the
-//     same value (64), SHA-512 digests (128).
-//
-// Customer UUIDs (8-4-4-4-12, with dashes) and paths are left alone: no run
-// in them is longer than 12.
-const maskPattern = `WP3-v2\.1\s+\S+\s+\d+\s+[0-9A-Fa-f]+|Bearer\s+\S+|\b[0-9A-Fa-f]{40,}\b`
-
-// secretFieldKeys are field keys whose values the http subsystem masks
-// whole, whatever they hold.
-var secretFieldKeys = []string{"authorization", "merchant_key", "access_token", "token", "client_secret"}
-
 // httpLogger logs one line per HTTP attempt: method, path, status, duration
 // and attempt number (and the error of a failed attempt). The subsystem's
 // own masking removes the credentials, the secrets registered with AddSecret
-// and anything maskPattern matches from every message and field value, so
-// nothing that reaches it needs to be scrubbed by hand.
+// and every value shaped like a secret from every message and field value,
+// so nothing that reaches it needs to be scrubbed by hand. What is a secret
+// is decided in one place, monri.Masker, which the client also quotes every
+// answer through: the logger and the client share one.
 type httpLogger struct {
 	// off is set when TF_LOG_PROVIDER_MONRI_HTTP is "off" (as the provider
 	// binary sets it when Terraform keeps no logs): the subsystem would drop
 	// every line, so the per-request set-up and masking are skipped.
-	off bool
-	// mask matches the secrets (longest first, so that a secret holding a
-	// shorter one is masked whole, and before maskPattern, so that no part
-	// of a secret survives around a hexadecimal run inside it) and
-	// maskPattern, in one pass. AddSecret replaces it; LogRequest reads it
-	// without a lock.
-	mask atomic.Pointer[regexp.Regexp]
-	// mu serialises AddSecret; secrets are the strings in mask.
-	mu      sync.Mutex
-	secrets []string
+	off    bool
+	masker *monri.Masker
 }
 
 func newHTTPLogger(secrets ...string) *httpLogger {
-	l := &httpLogger{off: strings.EqualFold(strings.TrimSpace(os.Getenv(httpLevelEnv)), "off")}
-	l.mask.Store(regexp.MustCompile(maskPattern))
-	for _, s := range secrets {
-		l.AddSecret(s)
+	return &httpLogger{
+		off:    strings.EqualFold(strings.TrimSpace(os.Getenv(httpLevelEnv)), "off"),
+		masker: monri.NewMasker(secrets...),
 	}
-	return l
 }
 
 // AddSecret masks s in everything the logger logs from now on, such as an
 // access token the client obtains. It ignores "" and repeats, and is safe to
 // call while requests are being logged.
-func (l *httpLogger) AddSecret(s string) {
-	if s == "" {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if slices.Contains(l.secrets, s) {
-		return
-	}
-	l.secrets = append(l.secrets, s)
-	slices.SortStableFunc(l.secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	alternatives := make([]string, 0, len(l.secrets)+1)
-	for _, v := range l.secrets {
-		alternatives = append(alternatives, regexp.QuoteMeta(v))
-	}
-	l.mask.Store(regexp.MustCompile(strings.Join(append(alternatives, maskPattern), "|")))
-}
+func (l *httpLogger) AddSecret(s string) { l.masker.AddSecret(s) }
 
 // subsystem returns ctx with the http subsystem logger and its masks.
 func (l *httpLogger) subsystem(ctx context.Context) context.Context {
-	mask := l.mask.Load()
+	masks := l.masker.Regexps()
 	ctx = tflog.NewSubsystem(ctx, httpSubsystem, tflog.WithLevelFromEnv(httpLevelEnv))
-	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, httpSubsystem, secretFieldKeys...)
-	ctx = tflog.SubsystemMaskAllFieldValuesRegexes(ctx, httpSubsystem, mask)
-	ctx = tflog.SubsystemMaskMessageRegexes(ctx, httpSubsystem, mask)
+	ctx = tflog.SubsystemMaskFieldValuesWithFieldKeys(ctx, httpSubsystem, monri.SecretKeys...)
+	ctx = tflog.SubsystemMaskAllFieldValuesRegexes(ctx, httpSubsystem, masks...)
+	ctx = tflog.SubsystemMaskMessageRegexes(ctx, httpSubsystem, masks...)
 	return ctx
 }
 

@@ -40,6 +40,7 @@ const (
 	EnvMaxRequestsPerSecond = "MONRI_MAX_REQUESTS_PER_SECOND"
 	EnvAuthentication       = "MONRI_AUTHENTICATION"
 	EnvMaxConcurrentPages   = "MONRI_MAX_CONCURRENT_PAGES"
+	EnvMaxListingItems      = "MONRI_MAX_LISTING_ITEMS"
 )
 
 var (
@@ -71,6 +72,7 @@ type providerModel struct {
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 	Authentication       types.String  `tfsdk:"authentication"`
 	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
+	MaxListingItems      types.Int64   `tfsdk:"max_listing_items"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -169,6 +171,15 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"`1` pages one page at a time. 1 to 16; defaults to 4. Can also be set with `" + EnvMaxConcurrentPages + "`.",
 				Validators: []validator.Int64{int64validator.Between(1, monri.MaxConcurrentPagesLimit)},
 			},
+			"max_listing_items": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many items (customers, or one customer's saved cards, matching the filters "+
+					"or not) one listing may go through before it stops with an error: a server or proxy that never ends a listing "+
+					"cannot keep the provider paging, and its memory growing, forever. At least 1; defaults to %d, above the "+
+					"customer count of the largest merchant a Monri user could have (see the provider documentation). "+
+					"Can also be set with `%s`.", monri.DefaultMaxListingItems, EnvMaxListingItems),
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
 		},
 	}
 }
@@ -189,8 +200,9 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(),
 		"authentication":          cfg.Authentication.IsUnknown(),
 		"max_concurrent_pages":    cfg.MaxConcurrentPages.IsUnknown(),
+		"max_listing_items":       cfg.MaxListingItems.IsUnknown(),
 	}
-	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages"} {
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages", "max_listing_items"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
 				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
@@ -209,7 +221,8 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	conf.UserAgent = fmt.Sprintf("terraform-provider-monri/%s (+https://registry.terraform.io/providers/monri-community/monri) Terraform/%s",
 		p.version, req.TerraformVersion)
-	conf.Logger = newHTTPLogger(conf.AuthenticityToken, conf.MerchantKey)
+	logger := newHTTPLogger(conf.AuthenticityToken, conf.MerchantKey)
+	conf.Logger, conf.Masker = logger, logger.masker
 
 	newClient := p.newClient
 	if newClient == nil {
@@ -329,6 +342,17 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 					EnvMaxConcurrentPages, s, monri.MaxConcurrentPagesLimit))
 		}
 		out.MaxConcurrentPages = n
+	}
+	out.MaxListingItems = monri.DefaultMaxListingItems
+	if !cfg.MaxListingItems.IsNull() {
+		out.MaxListingItems = int(cfg.MaxListingItems.ValueInt64())
+	} else if s, ok := lookupEnv(EnvMaxListingItems); ok && s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			diags.AddAttributeError(path.Root("max_listing_items"), "Invalid Monri Max Listing Items",
+				fmt.Sprintf("The environment variable %s (max_listing_items) is %q; it must be a whole number, at least 1.", EnvMaxListingItems, s))
+		}
+		out.MaxListingItems = n
 	}
 	switch auth, src := str(cfg.Authentication, EnvAuthentication); auth {
 	case "", monri.AuthSignature:

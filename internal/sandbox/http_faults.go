@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -29,6 +30,16 @@ const (
 	// FaultMalformedJSON answers Status (default 200) with a truncated JSON
 	// body (with AfterHandling: the first half of the real response).
 	FaultMalformedJSON
+	// FaultBody answers Status (default 200) with Body as it is, with
+	// ContentType (default application/json): a truncated answer, a
+	// proxy's page echoing the request, or another customer's record (with
+	// AfterHandling, an answer mixed up by a cache after the operation was
+	// performed).
+	FaultBody
+	// FaultEndlessPage answers a listing with a full page of 100 items never
+	// seen before, whatever the offset: a listing that never ends. Each item
+	// has a new uuid and id, so it serves as a customer and as a saved card.
+	FaultEndlessPage
 )
 
 // String returns the kind's name as used by POST /sandbox/faults.
@@ -44,6 +55,10 @@ func (k FaultKind) String() string {
 		return "slow"
 	case FaultMalformedJSON:
 		return "malformed"
+	case FaultBody:
+		return "body"
+	case FaultEndlessPage:
+		return "endless-page"
 	default:
 		return fmt.Sprintf("FaultKind(%d)", int(k))
 	}
@@ -51,12 +66,12 @@ func (k FaultKind) String() string {
 
 // ParseFaultKind parses a name returned by FaultKind.String.
 func ParseFaultKind(name string) (FaultKind, error) {
-	for k := FaultStatus; k <= FaultMalformedJSON; k++ {
+	for k := FaultStatus; k <= FaultEndlessPage; k++ {
 		if k.String() == name {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown fault kind %q (status, html, drop, slow, malformed)", name)
+	return 0, fmt.Errorf("unknown fault kind %q (status, html, drop, slow, malformed, body, endless-page)", name)
 }
 
 // Fault describes a simulated failure.
@@ -68,6 +83,31 @@ type Fault struct {
 	// AfterHandling performs the operation first and then fails: a "lost
 	// response" (for example the customer IS created).
 	AfterHandling bool
+	// Body and ContentType are FaultBody's answer.
+	Body        []byte
+	ContentType string
+}
+
+// endlessPageSize is how many customers a FaultEndlessPage page holds.
+const endlessPageSize = 100
+
+// endlessSerial numbers the customers of FaultEndlessPage pages, so that
+// every page holds customers never seen before.
+var endlessSerial atomic.Uint64
+
+// endlessPage is a page of endlessPageSize customers never seen before.
+func endlessPage() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"status":"approved","data":[`)
+	for i := range endlessPageSize {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n := endlessSerial.Add(1)
+		fmt.Fprintf(&b, `{"uuid":"e0000000-0000-4000-8000-%012[1]x","id":"e0000000-0000-4000-8000-%012[1]x","merchant_customer_id":"endless-%[1]d","masked_pan":"411111******1111","metadata":{},"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","deleted":false}`, n)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
 }
 
 type queuedFault struct {
@@ -182,6 +222,22 @@ func writeFault(w http.ResponseWriter, f Fault, recorded *bufferedWriter) {
 			panic(http.ErrAbortHandler)
 		}
 		_ = conn.Close()
+	case FaultBody:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(status)
+		_, _ = w.Write(f.Body)
+	case FaultEndlessPage:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(endlessPage())
 	case FaultMalformedJSON:
 		status := f.Status
 		if status == 0 {
