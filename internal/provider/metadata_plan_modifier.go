@@ -127,7 +127,9 @@ func (v ignoreKeysValidator) Description(context.Context) string {
 	return "keys must not be empty"
 }
 
-func (v ignoreKeysValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v ignoreKeysValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v ignoreKeysValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
 	for _, e := range req.ConfigValue.Elements() {

@@ -70,7 +70,7 @@ type providerModel struct {
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 	Authentication       types.String  `tfsdk:"authentication"`
 	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
-	metadataSettings     // default_metadata, ignore_metadata_keys, ignore_metadata_key_prefixes
+	metadataSettings                   // default_metadata, ignore_metadata_keys, ignore_metadata_key_prefixes
 }
 
 // providerData is what resources and data sources receive from Configure.
