@@ -2,11 +2,13 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
@@ -142,4 +145,36 @@ func wantMetadata(want map[string]string) func(c sandbox.Customer) error {
 		}
 		return nil
 	}
+}
+
+// expectChangesOnly is a plan check: the resource's planned change touches
+// only the named attributes (their value changes or becomes unknown); every
+// other attribute keeps its prior value.
+type expectChangesOnly struct {
+	address string
+	attrs   []string
+}
+
+func (e expectChangesOnly) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		var changed []string
+		for k, b := range before {
+			if u, _ := unknown[k].(bool); u || !reflect.DeepEqual(b, after[k]) {
+				changed = append(changed, k)
+			}
+		}
+		slices.Sort(changed)
+		want := slices.Sorted(slices.Values(e.attrs))
+		if !slices.Equal(changed, want) {
+			resp.Error = fmt.Errorf("%s: the plan changes %v, want only %v", e.address, changed, want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
 }
