@@ -105,3 +105,63 @@ import {
 		t.Fatalf("the plan after apply is not empty:\n%s\ngenerated.tf:\n%s", out, gen)
 	}
 }
+
+// The provider page's worked example, applied as it is against the sandbox
+// (credentials from the environment): the buyer holds the defaults and its
+// role, the application's keys are no drift, and the next pipeline run
+// updates each customer once, sending only the new pipeline value.
+func TestAccMetadata_pipelineExample(t *testing.T) {
+	tf := newTFCLI(t)
+	s := startSandbox(t, sandbox.Options{})
+	token, key := s.Credentials()
+	// The provider runs in this process.
+	t.Setenv(EnvBaseURL, s.URL())
+	t.Setenv(EnvAuthenticityToken, token)
+	t.Setenv(EnvMerchantKey, key)
+	example, err := os.ReadFile(filepath.Clean("../../examples/default-metadata/main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf.dir, "main.tf"), example, 0o600); err != nil { //nolint:gosec // tf.dir is a t.TempDir()
+		t.Fatal(err)
+	}
+	tf.run(true, "init", "-input=false", "-no-color")
+	tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve", "-var", "pipeline_run=1841")
+	buyer, ok := s.CustomerByMerchantID("ci-buyer")
+	if !ok {
+		t.Fatal("the buyer is not on the sandbox")
+	}
+	longLived, _ := s.CustomerByMerchantID("ci-long-lived")
+	wantBuyer := map[string]string{"managed_by": "terraform", "pipeline": "1841", "expires_at": "2026-12-31T00:00:00Z", "role": "buyer"}
+	if !maps.Equal(buyer.Metadata, wantBuyer) {
+		t.Fatalf("buyer metadata %v, want %v", buyer.Metadata, wantBuyer)
+	}
+	if longLived.Metadata["expires_at"] != "never" {
+		t.Fatalf("long_lived metadata %v, want expires_at = never", longLived.Metadata)
+	}
+	for _, id := range []string{buyer.UUID, longLived.UUID} {
+		s.EditCustomer(id, func(c *sandbox.Customer) {
+			c.Metadata["app_cart"], c.Metadata["last_checkout_at"] = "3", "2026-12-02T10:00:00Z"
+		})
+	}
+	out := tf.run(true, "plan", "-input=false", "-no-color", "-var", "pipeline_run=1841")
+	if !strings.Contains(out, "No changes.") {
+		t.Fatalf("the application's keys show as drift:\n%s", out)
+	}
+	out = tf.run(true, "plan", "-input=false", "-no-color", "-var", "pipeline_run=1842")
+	if !strings.Contains(out, "Plan: 0 to add, 2 to change, 0 to destroy.") {
+		t.Fatalf("the next run does not plan one update per customer:\n%s", out)
+	}
+	s.ResetCounters()
+	tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve", "-var", "pipeline_run=1842")
+	if n := s.RequestCount(sandbox.RouteUpdateCustomer); n != 2 {
+		t.Errorf("the next run sent %d updates, want 2", n)
+	}
+	for _, id := range []string{buyer.UUID, longLived.UUID} {
+		c, _ := s.Customer(id)
+		if c.Metadata["pipeline"] != "1842" || c.Metadata["app_cart"] != "3" || c.Metadata["last_checkout_at"] == "" {
+			t.Errorf("customer %s metadata after the next run: %v", id, c.Metadata)
+		}
+	}
+	tf.run(true, "destroy", "-input=false", "-no-color", "-auto-approve", "-var", "pipeline_run=1842")
+}

@@ -25,9 +25,10 @@ func mapExact(m map[string]string) knownvalue.Check {
 	return knownvalue.MapExact(checks)
 }
 
-// expectMetadata checks the state's metadata and metadata_all of address
-// (a nil metadata: null).
-func expectMetadata(address string, metadata, all map[string]string) []statecheck.StateCheck {
+// expectMetadata checks the state's metadata and metadata_all of
+// monri_customer.test (a nil metadata: null).
+func expectMetadata(metadata, all map[string]string) []statecheck.StateCheck {
+	const address = custAddr
 	var md knownvalue.Check = knownvalue.Null()
 	if metadata != nil {
 		md = mapExact(metadata)
@@ -106,7 +107,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments", "pipeline": "ci"},
 					map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "payments"}),
 					captureCustomerID(&id),
@@ -136,7 +137,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments", "pipeline": "nightly"},
 					map[string]string{"managed_by": "terraform", "pipeline": "nightly", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: {`{"pipeline": "nightly"}`}}),
@@ -159,7 +160,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"pipeline": "nightly"},
 					map[string]string{"managed_by": "terraform", "pipeline": "nightly", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: nil})),
@@ -172,7 +173,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments", "pipeline": "nightly"},
 					map[string]string{"managed_by": "terraform", "pipeline": "nightly", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: nil})),
@@ -190,7 +191,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments"},
 					map[string]string{"pipeline": "ci", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: {`{"managed_by": null, "pipeline": "ci"}`}}),
@@ -205,7 +206,7 @@ func TestAccMetadata_defaults(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments", "pipeline": "ci"},
 					map[string]string{"pipeline": "ci", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: nil}),
@@ -265,7 +266,7 @@ data "monri_customer" "ds" {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "payments"},
 					map[string]string{"managed_by": "terraform", "team": "payments"}),
 					expectUpdates(log, map[string][]string{custAddr: nil})),
@@ -289,7 +290,7 @@ data "monri_customer" "ds" {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr, nil, map[string]string{"managed_by": "terraform"}),
+				ConfigStateChecks: append(expectMetadata(nil, map[string]string{"managed_by": "terraform"}),
 					expectUpdates(log, map[string][]string{custAddr: {`{"stray": null, "team": null}`}}),
 					checkServerCustomer(s, custAddr, wantMetadata(map[string]string{
 						"managed_by": "terraform", "crm_id": "43", "app_seen": "yes", "sync.at": "2026-12-01",
@@ -302,7 +303,7 @@ data "monri_customer" "ds" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: append(expectMetadata(custAddr,
+				ConfigStateChecks: append(expectMetadata(
 					map[string]string{"team": "ops"},
 					map[string]string{"managed_by": "pipeline", "team": "ops"}),
 					expectUpdates(log, map[string][]string{custAddr: {`{"managed_by": "pipeline", "team": "ops"}`}}),
@@ -411,8 +412,10 @@ resource "terraform_data" "run" {
 		if run == nil || cust == nil {
 			return fmt.Errorf("terraform_data.run or %s not in state", custAddr)
 		}
-		c, _ := s.Customer(cust.AttributeValues["id"].(string))
-		want := map[string]string{"run": run.AttributeValues["id"].(string), "managed_by": "terraform", "team": "payments"}
+		id, _ := cust.AttributeValues["id"].(string)
+		runID, _ := run.AttributeValues["id"].(string)
+		c, _ := s.Customer(id)
+		want := map[string]string{"run": runID, "managed_by": "terraform", "team": "payments"}
 		return wantMetadata(want)(c)
 	})
 	resource.Test(t, resource.TestCase{
