@@ -27,6 +27,11 @@ provider "monri" {
   max_retries             = 4      # transient faults only; or MONRI_MAX_RETRIES
   max_requests_per_second = 10     # client-side rate limit; or MONRI_MAX_REQUESTS_PER_SECOND
   max_concurrent_pages    = 4      # pages of a listing at once, 1 to 16; or MONRI_MAX_CONCURRENT_PAGES
+
+  # monri_customer only (see "Default and Ignored Metadata" and examples/default-metadata):
+  default_metadata             = { managed_by = "terraform" } # merged into every customer's metadata
+  ignore_metadata_keys         = ["last_checkout_at"]         # keys another system writes
+  ignore_metadata_key_prefixes = ["app_"]
 }
 
 # The bundled sandbox (go run ./internal/cmd/monri-sandbox) or a proxy:

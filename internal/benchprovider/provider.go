@@ -17,11 +17,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	monriprovider "github.com/monri-community/terraform-provider-monri/internal/provider"
 )
@@ -82,6 +86,18 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("created_at"), now)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("updated_at"), now)...)
+	setMetadataAll(ctx, &resp.State, &resp.Diagnostics)
+}
+
+// setMetadataAll sets metadata_all to metadata ({} when null), as the real
+// provider does without default_metadata.
+func setMetadataAll(ctx context.Context, st *tfsdk.State, diags *diag.Diagnostics) {
+	var md types.Map
+	diags.Append(st.GetAttribute(ctx, path.Root("metadata"), &md)...)
+	if md.IsNull() {
+		md = types.MapValueMust(types.StringType, map[string]attr.Value{})
+	}
+	diags.Append(st.SetAttribute(ctx, path.Root("metadata_all"), md)...)
 }
 
 // Read keeps the state as it is (the framework copies it into the response).
@@ -92,6 +108,7 @@ func (r *customerResource) Read(context.Context, resource.ReadRequest, *resource
 func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	resp.State.Raw = req.Plan.Raw
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("updated_at"), time.Now().UTC().Format(time.RFC3339))...)
+	setMetadataAll(ctx, &resp.State, &resp.Diagnostics)
 }
 
 // Delete does nothing: the framework removes the resource from state.

@@ -54,7 +54,7 @@ func BenchmarkCustomerFromAPI(b *testing.B) {
 // conversion (customer_model_tf.go) with tfsdk's reflection, which it replaces.
 func BenchmarkStateSet(b *testing.B) {
 	ctx := context.Background()
-	m := customerResourceModel{customerFromAPI(benchCustomer(), benchMetadata()), customerTimeoutsNull()}
+	m := customerResourceModel{customerModel: customerFromAPI(benchCustomer(), benchMetadata()), MetadataAll: benchMetadata(), Timeouts: customerTimeoutsNull()}
 	b.Run("table", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -79,7 +79,7 @@ func BenchmarkStateSet(b *testing.B) {
 func BenchmarkStateGet(b *testing.B) {
 	ctx := context.Background()
 	var st tfsdk.State
-	if d := setCustomerState(ctx, &st, customerResourceModel{customerFromAPI(benchCustomer(), benchMetadata()), customerTimeoutsNull()}); d.HasError() {
+	if d := setCustomerState(ctx, &st, customerResourceModel{customerModel: customerFromAPI(benchCustomer(), benchMetadata()), MetadataAll: benchMetadata(), Timeouts: customerTimeoutsNull()}); d.HasError() {
 		b.Fatal(d)
 	}
 	st.Schema = CustomerResourceSchema()

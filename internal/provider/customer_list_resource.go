@@ -131,7 +131,11 @@ func customerListResult(ctx context.Context, req list.ListRequest, c *monri.Cust
 	result.Identity.Raw = customerIdentityValue(c.UUID)
 	if req.IncludeResource {
 		// What an import of the customer followed by a refresh would hold.
-		m := customerResourceModel{customerFromAPI(c, types.MapNull(types.StringType)), customerTimeoutsNull()}
+		// All of Monri's metadata, in metadata and metadata_all: the list
+		// resource knows no provider defaults nor ignored keys.
+		m := (*metadataConfig)(nil).resourceFromAPI(c, customerResourceModel{
+			customerModel: customerModel{Metadata: types.MapNull(types.StringType)},
+			MetadataAll:   types.MapNull(types.StringType), Timeouts: customerTimeoutsNull()})
 		v, diags := m.terraformValue(ctx)
 		result.Diagnostics.Append(diags...)
 		if !diags.HasError() {

@@ -55,16 +55,20 @@ func attrOf[T attr.Value](name string, typ attr.Type, field *T) modelAttr {
 }
 
 // customerResourceModel is the monri_customer resource's plan and state: the
-// customer and the resource's timeouts block.
+// customer, metadata_all (metadata_plan_modifier.go) and the resource's
+// timeouts block.
 type customerResourceModel struct {
 	customerModel
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	MetadataAll types.Map      `tfsdk:"metadata_all"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
 // attributes lists every attribute and block of the monri_customer schema
 // with its field.
 func (m *customerResourceModel) attributes() []modelAttr {
-	return append(m.customerModel.attributes(), attrOf("timeouts", customerTimeoutsType(), &m.Timeouts))
+	return append(m.customerModel.attributes(),
+		attrOf("metadata_all", types.MapType{ElemType: types.StringType}, &m.MetadataAll),
+		attrOf("timeouts", customerTimeoutsType(), &m.Timeouts))
 }
 
 // attributes lists every attribute of a customer with its field.

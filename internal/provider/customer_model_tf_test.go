@@ -43,7 +43,9 @@ func fullResourceModel() customerResourceModel {
 	for _, op := range customerTimeoutOps {
 		t[op] = types.StringValue("2m")
 	}
-	return customerResourceModel{fullCustomerModel(), timeouts.Value{Object: types.ObjectValueMust(customerTimeoutsType().AttrTypes, t)}}
+	m := fullCustomerModel()
+	return customerResourceModel{customerModel: m, MetadataAll: m.Metadata,
+		Timeouts: timeouts.Value{Object: types.ObjectValueMust(customerTimeoutsType().AttrTypes, t)}}
 }
 
 // TestCustomerModelAttributes: attributes() names exactly the model's tfsdk
@@ -123,10 +125,10 @@ func TestCustomerModelTerraform(t *testing.T) {
 	unknownTimeouts := timeouts.Value{Object: types.ObjectUnknown(customerTimeoutsType().AttrTypes)}
 	for name, m := range map[string]customerResourceModel{
 		"full":     fullResourceModel(),
-		"nulls":    {nulls, noTimeouts},
-		"planned":  {planned, someTimeouts},
-		"unknowns": {unknowns, unknownTimeouts},
-		"mixed":    {mixed, noTimeouts},
+		"nulls":    {customerModel: nulls, MetadataAll: types.MapNull(types.StringType), Timeouts: noTimeouts},
+		"planned":  {customerModel: planned, MetadataAll: types.MapValueMust(types.StringType, map[string]attr.Value{}), Timeouts: someTimeouts},
+		"unknowns": {customerModel: unknowns, MetadataAll: types.MapUnknown(types.StringType), Timeouts: unknownTimeouts},
+		"mixed":    {customerModel: mixed, MetadataAll: fullCustomerModel().Metadata, Timeouts: noTimeouts},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ref := tfsdk.State{Schema: schema}

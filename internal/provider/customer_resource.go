@@ -31,7 +31,8 @@ func NewCustomerResource() resource.Resource {
 }
 
 type customerResource struct {
-	client *monri.Client
+	client   *monri.Client
+	metadata *metadataConfig // the provider's default and ignored metadata
 }
 
 func (r *customerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -90,8 +91,17 @@ func CustomerResourceSchema() schema.Schema {
 				Optional:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "Key-value pairs stored with the customer; keys must not be empty. Keys removed from the " +
-					"configuration are removed on Monri.",
+					"configuration are removed on Monri. The provider's `default_metadata` is merged in (see `metadata_all`); this " +
+					"attribute holds only what the configuration sets. A key the provider ignores (`ignore_metadata_keys`, " +
+					"`ignore_metadata_key_prefixes`) cannot be set.",
 				Validators: metadataValidators(),
+			},
+			"metadata_all": schema.MapAttribute{
+				Computed:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The metadata Monri holds for the customer: the provider's `default_metadata` merged with " +
+					"`metadata` (which wins on the same key), without the keys the provider ignores. Planned from the configuration, " +
+					"so a changed default shows here; unknown until apply when a default is.",
 			},
 			"zip_code": str("The customer's ZIP or postal code, 1–9 characters.", lengthBetween(1, 9)),
 			"city":     str("The customer's city, district, suburb, town or village, 3–30 characters.", lengthBetween(3, 30)),
@@ -116,6 +126,7 @@ func CustomerResourceSchema() schema.Schema {
 
 func (r *customerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+	r.metadata = metadataConfigFromProviderData(req.ProviderData)
 }
 
 func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -130,7 +141,7 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cust, err := r.client.CreateCustomer(op.ctx, plan.toFields())
+	cust, err := r.client.CreateCustomer(op.ctx, r.metadata.fields(plan))
 	if err != nil {
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError
@@ -159,7 +170,7 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 		}
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, plan.Metadata), plan.Timeouts})...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, r.metadata.resourceFromAPI(cust, plan))...)
 	setCustomerIdentity(resp.Identity, cust.UUID)
 }
 
@@ -200,7 +211,7 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 			fmt.Sprintf("Reading customer %s failed. %s", uuid, errorDetail(err)))
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, state.Metadata), state.Timeouts})...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, r.metadata.resourceFromAPI(cust, state))...)
 }
 
 // deletedWarning says which customer a refresh found gone, how Monri said
@@ -242,7 +253,7 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	u := customerUpdate(plan.customerModel, state.customerModel)
+	u := r.metadata.update(plan, state)
 	var cust *monri.Customer
 	var err error
 	if u.IsEmpty() {
@@ -258,7 +269,7 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 	if errors.As(err, &kept) {
 		// Monri applied the update but ignored some of its nulls: the state
 		// holds what Monri holds, and each kept attribute is an error.
-		resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(kept.Customer, plan.Metadata), plan.Timeouts})...)
+		resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, r.metadata.resourceFromAPI(kept.Customer, plan))...)
 		addFieldsKeptErrors(&resp.Diagnostics, uuid, kept.Fields)
 		return
 	}
@@ -277,7 +288,7 @@ func (r *customerResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.AddError("Unable to Update Monri Customer", detail)
 		return
 	}
-	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, customerResourceModel{customerFromAPI(cust, plan.Metadata), plan.Timeouts})...)
+	resp.Diagnostics.Append(setCustomerState(ctx, &resp.State, r.metadata.resourceFromAPI(cust, plan))...)
 }
 
 // addFieldsKeptErrors reports, one error per attribute, that Monri kept a

@@ -73,11 +73,13 @@ type providerModel struct {
 	Authentication       types.String  `tfsdk:"authentication"`
 	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
 	MaxListingItems      types.Int64   `tfsdk:"max_listing_items"`
+	metadataSettings                   // default_metadata, ignore_metadata_keys, ignore_metadata_key_prefixes
 }
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
-	client *monri.Client
+	client   *monri.Client
+	metadata *metadataConfig // default and ignored metadata, for monri_customer
 }
 
 // clientFromProviderData returns the API client in the provider data handed to
@@ -180,6 +182,33 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"Can also be set with `%s`.", monri.DefaultMaxListingItems, EnvMaxListingItems),
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
+			// Default and ignored metadata (metadata_plan_modifier.go).
+			"default_metadata": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Metadata merged into the metadata of every `monri_customer` this provider manages; the resource's own " +
+					"`metadata` wins on the same key, and the result is the resource's `metadata_all`, which is what Monri holds. Changing a " +
+					"default plans an in-place update of each customer it changes; removing a key removes it from Monri unless the resource " +
+					"sets it. A value not known until apply makes `metadata_all` known after apply. Keys must not be empty nor ignored. " +
+					"Data sources and the list resource are unaffected.",
+				Validators: defaultMetadataValidators(),
+			},
+			"ignore_metadata_keys": schema.SetAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Metadata keys that something other than Terraform writes on Monri (such as your application). " +
+					"A `monri_customer` leaves them alone: they are never shown as drift, never stored in state, and never changed or removed " +
+					"by an update (never sent, not even as `null`). Exact keys, not empty; neither `default_metadata` nor a resource's " +
+					"`metadata` may set one. Must be known at plan time. Data sources and the list resource still show them.",
+				Validators: ignoreKeysValidators(false),
+			},
+			"ignore_metadata_key_prefixes": schema.SetAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Like `ignore_metadata_keys`, for every metadata key that starts with one of these prefixes " +
+					"(such as `app_`). Prefixes must not be empty.",
+				Validators: ignoreKeysValidators(true),
+			},
 		},
 	}
 }
@@ -234,7 +263,11 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured Monri client", map[string]any{"base_url": conf.BaseURL, "authentication": conf.Authentication})
-	data := &providerData{client: client}
+	md, diags := newMetadataConfig(cfg.metadataSettings)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{client: client, metadata: md}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
