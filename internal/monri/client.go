@@ -92,6 +92,10 @@ type Config struct {
 	// request with WP3-v2.1; AuthAccessToken sends "Authorization: Bearer"
 	// with an OAuth access token from POST /v2/oauth, as Monri's own SDKs do.
 	Authentication string
+	// ShareListings makes the reads that need the complete customer
+	// listing share one snapshot of it, invalidated by the client's own
+	// writes (see sharedListing).
+	ShareListings bool
 }
 
 // Authentication schemes (Config.Authentication).
@@ -128,6 +132,7 @@ type Client struct {
 	// maxConcurrentPages is Config.MaxConcurrentPages (with its default).
 	maxConcurrentPages int
 	logger             Logger
+	shared             *sharedListing // nil: Config.ShareListings is off
 }
 
 // ValidateBaseURL parses a base URL and checks that it is https, or http on a
@@ -240,6 +245,9 @@ func New(cfg Config) (*Client, error) {
 
 		maxConcurrentPages: cfg.MaxConcurrentPages,
 		logger:             cfg.Logger,
+	}
+	if cfg.ShareListings {
+		c.shared = &sharedListing{}
 	}
 	if cfg.Authentication == AuthAccessToken {
 		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)
@@ -472,6 +480,9 @@ func (e *notSentError) Unwrap() error { return e.err }
 // 401 it renews the token and sends the request once more (a 401 was not
 // processed, so this is safe even for a create).
 func (c *Client) do(ctx context.Context, rq request, out any) error {
+	if c.shared != nil && rq.method != http.MethodGet && !rq.noAuth {
+		defer c.shared.invalidate() // a write, whatever its outcome
+	}
 	if c.tokens == nil || rq.noAuth {
 		err := c.doOnce(ctx, rq, out, "")
 		var apiErr *APIError
