@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -39,12 +41,14 @@ const (
 	EnvMaxRequestsPerSecond = "MONRI_MAX_REQUESTS_PER_SECOND"
 	EnvAuthentication       = "MONRI_AUTHENTICATION"
 	EnvMaxConcurrentPages   = "MONRI_MAX_CONCURRENT_PAGES"
+	EnvShareListings        = "MONRI_SHARE_LISTINGS"
 )
 
 var (
 	_ provider.Provider                       = &monriProvider{}
 	_ provider.ProviderWithEphemeralResources = &monriProvider{}
 	_ provider.ProviderWithListResources      = &monriProvider{}
+	_ provider.ProviderWithActions            = &monriProvider{}
 )
 
 // New returns the provider factory for a version string.
@@ -70,11 +74,16 @@ type providerModel struct {
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 	Authentication       types.String  `tfsdk:"authentication"`
 	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
+	ShareListings        types.Bool    `tfsdk:"share_listings"`
 }
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	client *monri.Client
+	// production is true when environment is "prod" (whatever base_url
+	// says) or base_url is Monri's production API: actions that delete
+	// refuse it unless told otherwise.
+	production bool
 }
 
 // clientFromProviderData returns the API client in the provider data handed to
@@ -164,6 +173,16 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"`1` pages one page at a time. 1 to 16; defaults to 4. Can also be set with `" + EnvMaxConcurrentPages + "`.",
 				Validators: []validator.Int64{int64validator.Between(1, monri.MaxConcurrentPagesLimit)},
 			},
+			"share_listings": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Whether the reads of one Terraform run that need every customer (`monri_customer` by `email`, " +
+					"`monri_customers` and the `monri_customer` list resource without `created_after`) share one listing: the first " +
+					"lists, the others wait for it or reuse it, so ten lookups cost one listing. A shared listing is as fresh as its " +
+					"start; any create, update or delete through this provider (and the `monri_delete_customers` action) drops it, so a " +
+					"read that follows a write sees it, but changes made by others during the run are not seen. It keeps every " +
+					"customer in memory for the run (about 550 bytes each, plus metadata). Defaults to `true`. " +
+					"Can also be set with `" + EnvShareListings + "`.",
+			},
 		},
 	}
 }
@@ -184,8 +203,9 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"max_requests_per_second": cfg.MaxRequestsPerSecond.IsUnknown(),
 		"authentication":          cfg.Authentication.IsUnknown(),
 		"max_concurrent_pages":    cfg.MaxConcurrentPages.IsUnknown(),
+		"share_listings":          cfg.ShareListings.IsUnknown(),
 	}
-	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages"} {
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages", "share_listings"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
 				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
@@ -216,11 +236,25 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured Monri client", map[string]any{"base_url": conf.BaseURL, "authentication": conf.Authentication})
-	data := &providerData{client: client}
+	data := &providerData{client: client, production: isProduction(cfg, conf, os.LookupEnv)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
+}
+
+// isProduction reports whether the provider talks to Monri's production
+// API: environment "prod" (from the block or MONRI_ENVIRONMENT), even with
+// a base_url pointing elsewhere, or a base_url on the production host.
+func isProduction(cfg providerModel, conf monri.Config, lookupEnv func(string) (string, bool)) bool {
+	env := cfg.Environment.ValueString()
+	if cfg.Environment.IsNull() {
+		env, _ = lookupEnv(EnvEnvironment)
+	}
+	base, err := monri.ValidateBaseURL(conf.BaseURL)
+	prod, _ := monri.ValidateBaseURL(monri.ProdBaseURL)
+	return env == "prod" || (err == nil && strings.EqualFold(base.Hostname(), prod.Hostname()))
 }
 
 // resolveConfig merges the provider block with the environment (the block
@@ -308,6 +342,17 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 		}
 		out.MaxConcurrentPages = n
 	}
+	out.ShareListings = true
+	if !cfg.ShareListings.IsNull() {
+		out.ShareListings = cfg.ShareListings.ValueBool()
+	} else if s, ok := lookupEnv(EnvShareListings); ok && s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			diags.AddAttributeError(path.Root("share_listings"), "Invalid Monri Share Listings",
+				fmt.Sprintf("The environment variable %s (share_listings) is %q; it must be true or false.", EnvShareListings, s))
+		}
+		out.ShareListings = b
+	}
 	switch auth, src := str(cfg.Authentication, EnvAuthentication); auth {
 	case "", monri.AuthSignature:
 		out.Authentication = monri.AuthSignature
@@ -337,6 +382,12 @@ func (p *monriProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewCustomerDataSource,
 		NewCustomersDataSource,
 		NewCustomerPaymentMethodsDataSource,
+	}
+}
+
+func (p *monriProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewDeleteCustomersAction,
 	}
 }
 
