@@ -67,7 +67,9 @@ func TestEveryKindReachable(t *testing.T) {
 	for name, s := range sch.EphemeralResourceSchemas {
 		counts["ephemeral resource"]++
 		r, err := srv.ValidateEphemeralResourceConfig(ctx, &tfprotov6.ValidateEphemeralResourceConfigRequest{TypeName: name, Config: nullConfig(s)})
-		check("ephemeral resource", name, diagsOf(r, func(r *tfprotov6.ValidateEphemeralResourceConfigResponse) []*tfprotov6.Diagnostic { return r.Diagnostics }), err, r != nil)
+		check("ephemeral resource", name, diagsOf(r, func(r *tfprotov6.ValidateEphemeralResourceConfigResponse) []*tfprotov6.Diagnostic {
+			return r.Diagnostics
+		}), err, r != nil)
 	}
 	for name, s := range sch.ListResourceSchemas {
 		counts["list resource"]++
