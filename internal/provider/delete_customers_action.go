@@ -209,7 +209,7 @@ func (a *deleteCustomersAction) Invoke(ctx context.Context, req action.InvokeReq
 	case errors.As(err, &partial):
 		send(fmt.Sprintf("failed: deleted %d of %d matching customers", len(partial.Deleted), len(partial.Deleted)+len(partial.NotDeleted)))
 		resp.Diagnostics.AddError("Unable to Delete All Matching Monri Customers",
-			fmt.Sprintf("A delete failed, so no further delete was sent. %s\n\nDeleted (%d): %s\n\nNot deleted (%d): %s\n\n"+
+			fmt.Sprintf("A delete failed, so no further delete was sent. %s\n\nDeleted (%d):%s\n\nNot deleted (%d):%s\n\n"+
 				"Invoking the action again deletes the rest (customers already deleted no longer match).",
 				errorDetail(partial.Err), len(partial.Deleted), customerLabels(partial.Deleted),
 				len(partial.NotDeleted), customerLabels(partial.NotDeleted)))
@@ -265,10 +265,11 @@ func customerLabel(c *monri.Customer) string {
 	return fmt.Sprintf("customer %s (merchant_customer_id %s)", c.UUID, mid)
 }
 
-// customerLabels names up to 50 customers, then says how many more.
+// customerLabels names up to 50 customers, one a line, then says how many
+// more.
 func customerLabels(cs []monri.Customer) string {
 	if len(cs) == 0 {
-		return "none"
+		return " none"
 	}
 	const most = 50
 	var b strings.Builder
