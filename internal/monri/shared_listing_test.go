@@ -264,10 +264,10 @@ func TestSharedListingMemory(t *testing.T) {
 	}
 	after := heap()
 	runtime.KeepAlive(c)
-	per := (int64(after) - int64(before)) / n
-	t.Logf("shared snapshot of %d customers: %d bytes of heap per customer (%.1f MiB)", n, per, float64(per*n)/(1<<20))
+	per := (float64(after) - float64(before)) / n
+	t.Logf("shared snapshot of %d customers: %.0f bytes of heap per customer (%.1f MiB)", n, per, per*n/(1<<20))
 	if per < 200 || per > 4096 {
-		t.Errorf("%d bytes per customer: the snapshot is not being kept, or costs far more than expected", per)
+		t.Errorf("%.0f bytes per customer: the snapshot is not being kept, or costs far more than expected", per)
 	}
 }
 

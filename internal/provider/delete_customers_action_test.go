@@ -37,8 +37,6 @@ func newActionProvider(t *testing.T, s *sandbox.Server, extra map[string]tftypes
 		"base_url":           tftypes.NewValue(tftypes.String, s.URL()),
 		"authenticity_token": tftypes.NewValue(tftypes.String, token),
 		"merchant_key":       tftypes.NewValue(tftypes.String, key),
-		"request_timeout":    tftypes.NewValue(tftypes.String, "5s"),
-		"max_retries":        tftypes.NewValue(tftypes.Number, 0),
 	}
 	for k, v := range extra {
 		vals[k] = v
