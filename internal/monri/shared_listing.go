@@ -114,14 +114,17 @@ func (c *Client) SharedListings() int64 {
 
 // eachShared serves EachCustomer from the shared listing when it can: it
 // reports false when the read must page through Monri itself (sharing is
-// off, or the read may stop early and no snapshot exists). A read that needs
-// the complete listing (no CreatedAfter, no MaxItems) starts or waits for
-// the shared one.
+// off, or the read stops early and no snapshot exists). A read that may
+// need every page starts or waits for the shared listing: one without
+// CreatedAfter, and without MaxItems or with a filter that selects (its
+// matches may be anywhere; the list resource always has a limit). A read
+// with CreatedAfter, or of just the newest MaxItems customers, stops early
+// on its own.
 func (c *Client) eachShared(ctx context.Context, f CustomerFilter, opts PageOptions, yield func(Customer) bool) (bool, error) {
 	if c.shared == nil {
 		return false, nil
 	}
-	complete := f.CreatedAfter.IsZero() && opts.MaxItems <= 0
+	complete := f.CreatedAfter.IsZero() && (opts.MaxItems <= 0 || f.selective())
 	snap, err := c.shared.get(ctx, complete, func(ctx context.Context) ([]Customer, error) {
 		var all []Customer
 		lo := PageOptions{PageSize: opts.PageSize, MaxConcurrentPages: c.maxConcurrentPages}

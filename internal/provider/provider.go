@@ -177,7 +177,9 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 				MarkdownDescription: "Whether the reads of one Terraform run that need every customer (`monri_customer` by `email`, " +
 					"`monri_customers` and the `monri_customer` list resource without `created_after`) share one listing: the first " +
-					"lists, the others wait for it or reuse it, so ten lookups cost one listing. A shared listing is as fresh as its " +
+					"lists, the others wait for it or reuse it, so ten lookups cost one listing (reads with `created_after`, or of the newest " +
+					"`max_items` customers without a filter, use it when it exists and otherwise stop early on their own). " +
+					"A shared listing is as fresh as its " +
 					"start; any create, update or delete through this provider (and the `monri_delete_customers` action) drops it, so a " +
 					"read that follows a write sees it, but changes made by others during the run are not seen. It keeps every " +
 					"customer in memory for the run (about 550 bytes each, plus metadata). Defaults to `true`. " +

@@ -178,3 +178,27 @@ func TestResolveConfigShareListingsAndProduction(t *testing.T) {
 		}
 	}
 }
+
+// terraform query of the list resource (Terraform always sends a limit)
+// with a filter starts the shared listing, which monri_customers then
+// reuses; a write through the provider drops it.
+func TestSharedListingListResource(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, sandbox.Options{})
+	s.SeedCustomers(300, "lr")
+	p := newActionProvider(t, s, nil)
+	if got := p.list(map[string]tftypes.Value{"merchant_customer_id_prefix": tfStr("lr-0000")}, false, 100); len(got) != 9 {
+		t.Fatalf("the list resource found %d customers, want 9", len(got))
+	}
+	first := s.RequestCount(sandbox.RouteListCustomers)
+	if got := p.readData(customersTypeName, map[string]tftypes.Value{"name": tfStr("Customer 00042")}); len(listOf(t, got["customers"])) != 1 {
+		t.Fatal("monri_customers did not find the customer")
+	}
+	if n := s.RequestCount(sandbox.RouteListCustomers); n != first {
+		t.Errorf("monri_customers after the list resource: %d more list requests, want 0", n-first)
+	}
+	p.createCustomer(map[string]tftypes.Value{"merchant_customer_id": tfStr("lr-0000-new")})
+	if got := p.list(map[string]tftypes.Value{"merchant_customer_id_prefix": tfStr("lr-0000")}, false, 100); len(got) != 10 {
+		t.Fatalf("after a create, the list resource found %d customers, want 10", len(got))
+	}
+}
