@@ -38,9 +38,16 @@ mkdir -p "$work/ex"
 cp -R examples "$work/ex/"
 find "$work/ex/examples" \( -name .terraform -o -name .terraform.lock.hcl -o -name '*.tfstate*' \) -prune -exec rm -rf {} +
 
+# Directories with an action block need Terraform 1.14 or later.
+tf_version="$("$TERRAFORM" version -json | sed -n 's/.*"terraform_version": *"\([0-9]*\)\.\([0-9]*\)\..*/\1 \2/p')"
+read -r tf_major tf_minor <<<"${tf_version:-0 0}"
 failed=()
 for d in "${dirs[@]}"; do
 	copy="$work/ex/$d"
+	if grep -qs '^action "' "$copy"/*.tf && ((tf_major == 1 && tf_minor < 14)); then
+		printf '%-50s skipped: actions need Terraform 1.14 or later (this is %s.%s)\n' "$d" "$tf_major" "$tf_minor"
+		continue
+	fi
 	if ! grep -qs 'required_providers' "$copy"/*.tf; then
 		cat >"$copy/zz_required_providers_validate.tf" <<'HCL'
 terraform {

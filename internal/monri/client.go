@@ -100,6 +100,10 @@ type Config struct {
 	// request with WP3-v2.1; AuthAccessToken sends "Authorization: Bearer"
 	// with an OAuth access token from POST /v2/oauth, as Monri's own SDKs do.
 	Authentication string
+	// ShareListings makes the reads that need the complete customer
+	// listing share one snapshot of it, invalidated by the client's own
+	// writes (see sharedListing).
+	ShareListings bool
 }
 
 // Authentication schemes (Config.Authentication).
@@ -138,6 +142,7 @@ type Client struct {
 	maxListingItems    int
 	logger             Logger
 	masker             *Masker
+	shared             *sharedListing // nil: Config.ShareListings is off
 }
 
 // ValidateBaseURL parses a base URL and checks that it is https, or http on a
@@ -264,6 +269,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.masker.AddSecret(cfg.AuthenticityToken)
 	c.masker.AddSecret(cfg.MerchantKey)
+	if cfg.ShareListings {
+		c.shared = &sharedListing{}
+	}
 	if cfg.Authentication == AuthAccessToken {
 		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)
 	}
@@ -497,6 +505,9 @@ func (e *notSentError) Unwrap() error { return e.err }
 func (c *Client) do(ctx context.Context, rq request, out any) error {
 	if err := checkPath(rq.method, rq.path); err != nil {
 		return err
+	}
+	if c.shared != nil && rq.method != http.MethodGet && !rq.noAuth {
+		defer c.shared.invalidate() // a write, whatever its outcome
 	}
 	if c.tokens == nil || rq.noAuth {
 		err := c.doOnce(ctx, rq, out, "")

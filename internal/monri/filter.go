@@ -15,6 +15,7 @@ type CustomerFilter struct {
 	MerchantCustomerIDPrefix string            // prefix match
 	Metadata                 map[string]string // every key present with that value
 	CreatedAfter             time.Time         // zero = any; customers created strictly after it
+	CreatedBefore            time.Time         // zero = any; customers created strictly before it
 	IncludeDeleted           bool              // listings may include deleted customers (an undocumented variant); false drops them
 }
 
@@ -39,7 +40,8 @@ func (f CustomerFilter) Match(c *Customer) bool {
 // selective reports whether f looks at more than the deleted flag: then a
 // page is worth asking for in full however few matches are still missing.
 func (f CustomerFilter) selective() bool {
-	return f.Email != "" || f.Name != "" || f.MerchantCustomerIDPrefix != "" || len(f.Metadata) > 0 || !f.CreatedAfter.IsZero()
+	return f.Email != "" || f.Name != "" || f.MerchantCustomerIDPrefix != "" || len(f.Metadata) > 0 || !f.CreatedAfter.IsZero() ||
+		!f.CreatedBefore.IsZero()
 }
 
 func (f CustomerFilter) match(c *Customer) (bool, error) {
@@ -60,12 +62,12 @@ func (f CustomerFilter) match(c *Customer) (bool, error) {
 			return false, nil
 		}
 	}
-	if !f.CreatedAfter.IsZero() {
+	if !f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() {
 		t, err := ParseTimestamp(c.CreatedAt)
 		if err != nil {
 			return false, fmt.Errorf("customer %s: created_at: %w", c.UUID, err)
 		}
-		if !t.After(f.CreatedAfter) {
+		if (!f.CreatedAfter.IsZero() && !t.After(f.CreatedAfter)) || (!f.CreatedBefore.IsZero() && !t.Before(f.CreatedBefore)) {
 			return false, nil
 		}
 	}
@@ -118,6 +120,9 @@ func (c *Client) FindCustomers(ctx context.Context, f CustomerFilter, opts PageO
 // deleted flag) each request asks for just the matches still missing.
 func (c *Client) EachCustomer(ctx context.Context, f CustomerFilter, opts PageOptions, yield func(Customer) bool) error {
 	if err := f.Validate(); err != nil {
+		return err
+	}
+	if shared, err := c.eachShared(ctx, f, opts, yield); shared {
 		return err
 	}
 	opts = c.listingOptions(opts, "/v2/customers")

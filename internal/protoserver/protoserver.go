@@ -66,19 +66,35 @@ func QuietUnrequestedLogs() {
 	}
 }
 
+// Full is every kind of RPC the framework's server serves: the provider,
+// its resources, data sources, ephemeral resources and functions, list
+// resources (terraform query), actions and state stores. tf6server finds
+// the optional kinds by type assertion, so a wrapper that does not have a
+// kind's methods hides that kind from Terraform ("ValidateActionConfig Not
+// Implemented"): wrappers embed Full and override only what they change.
+type Full interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
+}
+
 // Detach wraps a provider server so that the per-resource RPCs (validate,
 // upgrade, read, plan, apply, import, data source reads and ephemeral
 // resources) run with a context that forgets its parent once the RPC returns.
-// Besides the methods of tfprotov6.ProviderServer, the list resource RPCs
-// (terraform query) are served, with the RPC's own context: Terraform reads
-// a listing's results after ListResource returns. Other optional interfaces
-// (actions, state stores) are not, as this provider has none.
+// Every other RPC, those of list resources and actions included, reaches
+// the server as it is, with the RPC's own context (Terraform reads a
+// listing's results and an action's progress after the RPC returns). The
+// optional kinds a server does not have are answered with an error.
 func Detach(s tfprotov6.ProviderServer) tfprotov6.ProviderServer {
-	return detached{s}
+	if f, ok := s.(Full); ok {
+		return detached{f}
+	}
+	return detached{unserved{s}}
 }
 
 type detached struct {
-	tfprotov6.ProviderServer
+	Full
 }
 
 // detachedCtx behaves as its parent until release, then as
@@ -115,67 +131,121 @@ func call[Req, Resp any](ctx context.Context, req Req, f func(context.Context, R
 }
 
 func (s detached) ValidateResourceConfig(ctx context.Context, r *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return call(ctx, r, s.ProviderServer.ValidateResourceConfig)
+	return call(ctx, r, s.Full.ValidateResourceConfig)
 }
 
 func (s detached) UpgradeResourceState(ctx context.Context, r *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return call(ctx, r, s.ProviderServer.UpgradeResourceState)
+	return call(ctx, r, s.Full.UpgradeResourceState)
 }
 
 func (s detached) ReadResource(ctx context.Context, r *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return call(ctx, r, s.ProviderServer.ReadResource)
+	return call(ctx, r, s.Full.ReadResource)
 }
 
 func (s detached) PlanResourceChange(ctx context.Context, r *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	return call(ctx, r, s.ProviderServer.PlanResourceChange)
+	return call(ctx, r, s.Full.PlanResourceChange)
 }
 
 func (s detached) ApplyResourceChange(ctx context.Context, r *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return call(ctx, r, s.ProviderServer.ApplyResourceChange)
+	return call(ctx, r, s.Full.ApplyResourceChange)
 }
 
 func (s detached) ImportResourceState(ctx context.Context, r *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return call(ctx, r, s.ProviderServer.ImportResourceState)
+	return call(ctx, r, s.Full.ImportResourceState)
 }
 
 func (s detached) ValidateDataResourceConfig(ctx context.Context, r *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return call(ctx, r, s.ProviderServer.ValidateDataResourceConfig)
+	return call(ctx, r, s.Full.ValidateDataResourceConfig)
 }
 
 func (s detached) ReadDataSource(ctx context.Context, r *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	return call(ctx, r, s.ProviderServer.ReadDataSource)
+	return call(ctx, r, s.Full.ReadDataSource)
 }
 
 func (s detached) ValidateEphemeralResourceConfig(ctx context.Context, r *tfprotov6.ValidateEphemeralResourceConfigRequest) (*tfprotov6.ValidateEphemeralResourceConfigResponse, error) {
-	return call(ctx, r, s.ProviderServer.ValidateEphemeralResourceConfig)
+	return call(ctx, r, s.Full.ValidateEphemeralResourceConfig)
 }
 
 func (s detached) OpenEphemeralResource(ctx context.Context, r *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
-	return call(ctx, r, s.ProviderServer.OpenEphemeralResource)
+	return call(ctx, r, s.Full.OpenEphemeralResource)
 }
 
-var _ tfprotov6.ListResourceServer = detached{}
+var _ Full = detached{}
 
-func (s detached) listResourceServer() (tfprotov6.ListResourceServer, error) {
-	ls, ok := s.ProviderServer.(tfprotov6.ListResourceServer)
-	if !ok {
-		return nil, errors.New("this provider server has no list resources")
-	}
-	return ls, nil
+// unserved is a server that lacks some optional kinds of RPC: the list
+// resource and action RPCs reach it when it has them, and the others are
+// answered with an error.
+type unserved struct {
+	tfprotov6.ProviderServer
 }
 
-func (s detached) ValidateListResourceConfig(ctx context.Context, r *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
-	ls, err := s.listResourceServer()
-	if err != nil {
-		return nil, err
-	}
-	return call(ctx, r, ls.ValidateListResourceConfig)
+func (unserved) err(kind string) error {
+	return errors.New("this provider server has no " + kind)
 }
 
-func (s detached) ListResource(ctx context.Context, r *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
-	ls, err := s.listResourceServer()
-	if err != nil {
-		return nil, err
+func (u unserved) ValidateListResourceConfig(ctx context.Context, r *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	if ls, ok := u.ProviderServer.(tfprotov6.ListResourceServer); ok {
+		return ls.ValidateListResourceConfig(ctx, r)
 	}
-	return ls.ListResource(ctx, r)
+	return nil, u.err("list resources")
+}
+
+func (u unserved) ListResource(ctx context.Context, r *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	if ls, ok := u.ProviderServer.(tfprotov6.ListResourceServer); ok {
+		return ls.ListResource(ctx, r)
+	}
+	return nil, u.err("list resources")
+}
+
+func (u unserved) ValidateActionConfig(ctx context.Context, r *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
+	if as, ok := u.ProviderServer.(tfprotov6.ActionServer); ok {
+		return as.ValidateActionConfig(ctx, r)
+	}
+	return nil, u.err("actions")
+}
+
+func (u unserved) PlanAction(ctx context.Context, r *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
+	if as, ok := u.ProviderServer.(tfprotov6.ActionServer); ok {
+		return as.PlanAction(ctx, r)
+	}
+	return nil, u.err("actions")
+}
+
+func (u unserved) InvokeAction(ctx context.Context, r *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
+	if as, ok := u.ProviderServer.(tfprotov6.ActionServer); ok {
+		return as.InvokeAction(ctx, r)
+	}
+	return nil, u.err("actions")
+}
+
+func (u unserved) ValidateStateStoreConfig(context.Context, *tfprotov6.ValidateStateStoreConfigRequest) (*tfprotov6.ValidateStateStoreConfigResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) ConfigureStateStore(context.Context, *tfprotov6.ConfigureStateStoreRequest) (*tfprotov6.ConfigureStateStoreResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) ReadStateBytes(context.Context, *tfprotov6.ReadStateBytesRequest) (*tfprotov6.ReadStateBytesStream, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) WriteStateBytes(context.Context, *tfprotov6.WriteStateBytesStream) (*tfprotov6.WriteStateBytesResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) GetStates(context.Context, *tfprotov6.GetStatesRequest) (*tfprotov6.GetStatesResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) DeleteState(context.Context, *tfprotov6.DeleteStateRequest) (*tfprotov6.DeleteStateResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) LockState(context.Context, *tfprotov6.LockStateRequest) (*tfprotov6.LockStateResponse, error) {
+	return nil, u.err("state stores")
+}
+
+func (u unserved) UnlockState(context.Context, *tfprotov6.UnlockStateRequest) (*tfprotov6.UnlockStateResponse, error) {
+	return nil, u.err("state stores")
 }

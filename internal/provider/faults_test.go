@@ -607,7 +607,9 @@ func dataSourceFaults(t *testing.T, s *sandbox.Server, route, dataSource, args, 
 	t.Helper()
 	retried, failing := split(accFaults)
 	fi := &faultInjector{s: s}
-	config := faultProviderConfig(s) + fmt.Sprintf("data %q \"test\" {\n  count = %d\n  %s\n}\n", dataSource, len(retried), args)
+	// Each instance rides out its own faults: no listing shared between them.
+	config := strings.Replace(faultProviderConfig(s), "max_retries        = 10", "max_retries        = 10\n  share_listings     = false", 1) +
+		fmt.Sprintf("data %q \"test\" {\n  count = %d\n  %s\n}\n", dataSource, len(retried), args)
 	var checks []statecheck.StateCheck
 	for i := range retried {
 		checks = append(checks, listed(fmt.Sprintf("data.%s.test[%d]", dataSource, i)))

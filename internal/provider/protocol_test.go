@@ -47,6 +47,9 @@ func newProtoProviderOf(t *testing.T, s *sandbox.Server, server tfprotov6.Provid
 		"authenticity_token": tftypes.NewValue(tftypes.String, token),
 		"merchant_key":       tftypes.NewValue(tftypes.String, key),
 		"request_timeout":    tftypes.NewValue(tftypes.String, "5s"),
+		// The tests count each read's requests; shared_listing_test.go
+		// tests the shared listing.
+		"share_listings": tftypes.NewValue(tftypes.Bool, false),
 	})
 	resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.14.0",

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -41,12 +43,14 @@ const (
 	EnvAuthentication       = "MONRI_AUTHENTICATION"
 	EnvMaxConcurrentPages   = "MONRI_MAX_CONCURRENT_PAGES"
 	EnvMaxListingItems      = "MONRI_MAX_LISTING_ITEMS"
+	EnvShareListings        = "MONRI_SHARE_LISTINGS"
 )
 
 var (
 	_ provider.Provider                       = &monriProvider{}
 	_ provider.ProviderWithEphemeralResources = &monriProvider{}
 	_ provider.ProviderWithListResources      = &monriProvider{}
+	_ provider.ProviderWithActions            = &monriProvider{}
 )
 
 // New returns the provider factory for a version string.
@@ -74,12 +78,17 @@ type providerModel struct {
 	MaxConcurrentPages   types.Int64   `tfsdk:"max_concurrent_pages"`
 	MaxListingItems      types.Int64   `tfsdk:"max_listing_items"`
 	metadataSettings                   // default_metadata, ignore_metadata_keys, ignore_metadata_key_prefixes
+	ShareListings        types.Bool    `tfsdk:"share_listings"`
 }
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	client   *monri.Client
 	metadata *metadataConfig // default and ignored metadata, for monri_customer
+	// production is true when environment is "prod" (whatever base_url
+	// says) or base_url is Monri's production API: actions that delete
+	// refuse it unless told otherwise.
+	production bool
 }
 
 // clientFromProviderData returns the API client in the provider data handed to
@@ -209,6 +218,18 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"(such as `app_`). Prefixes must not be empty.",
 				Validators: ignoreKeysValidators(true),
 			},
+			"share_listings": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Whether the reads of one Terraform run that need every customer (`monri_customer` by `email`, " +
+					"`monri_customers` and the `monri_customer` list resource without `created_after`) share one listing: the first " +
+					"lists, the others wait for it or reuse it, so ten lookups cost one listing (reads with `created_after`, or of the newest " +
+					"`max_items` customers without a filter, use it when it exists and otherwise stop early on their own). " +
+					"A shared listing is as fresh as its " +
+					"start; any create, update or delete through this provider (and the `monri_delete_customers` action) drops it, so a " +
+					"read that follows a write sees it, but changes made by others during the run are not seen. It keeps every " +
+					"customer in memory for the run (about 550 bytes each, plus metadata). Defaults to `true`. " +
+					"Can also be set with `" + EnvShareListings + "`.",
+			},
 		},
 	}
 }
@@ -230,8 +251,9 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"authentication":          cfg.Authentication.IsUnknown(),
 		"max_concurrent_pages":    cfg.MaxConcurrentPages.IsUnknown(),
 		"max_listing_items":       cfg.MaxListingItems.IsUnknown(),
+		"share_listings":          cfg.ShareListings.IsUnknown(),
 	}
-	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages", "max_listing_items"} {
+	for _, name := range []string{"authenticity_token", "merchant_key", "environment", "base_url", "request_timeout", "max_retries", "max_requests_per_second", "authentication", "max_concurrent_pages", "max_listing_items", "share_listings"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Monri Provider Configuration",
 				fmt.Sprintf("The provider cannot create the Monri API client because %q depends on a value that is not known until apply. "+
@@ -267,11 +289,25 @@ func (p *monriProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{client: client, metadata: md}
+	data := &providerData{client: client, metadata: md, production: isProduction(cfg, conf, os.LookupEnv)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
+}
+
+// isProduction reports whether the provider talks to Monri's production
+// API: environment "prod" (from the block or MONRI_ENVIRONMENT), even with
+// a base_url pointing elsewhere, or a base_url on the production host.
+func isProduction(cfg providerModel, conf monri.Config, lookupEnv func(string) (string, bool)) bool {
+	env := cfg.Environment.ValueString()
+	if cfg.Environment.IsNull() {
+		env, _ = lookupEnv(EnvEnvironment)
+	}
+	base, err := monri.ValidateBaseURL(conf.BaseURL)
+	prod, _ := monri.ValidateBaseURL(monri.ProdBaseURL)
+	return env == "prod" || (err == nil && strings.EqualFold(base.Hostname(), prod.Hostname()))
 }
 
 // envAttribute is the provider block setting each string environment
@@ -387,6 +423,17 @@ func resolveConfig(cfg providerModel, lookupEnv func(string) (string, bool)) (mo
 		}
 		out.MaxListingItems = n
 	}
+	out.ShareListings = true
+	if !cfg.ShareListings.IsNull() {
+		out.ShareListings = cfg.ShareListings.ValueBool()
+	} else if s, ok := lookupEnv(EnvShareListings); ok && s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			diags.AddAttributeError(path.Root("share_listings"), "Invalid Monri Share Listings",
+				fmt.Sprintf("The environment variable %s (share_listings) is %q; it must be true or false.", EnvShareListings, s))
+		}
+		out.ShareListings = b
+	}
 	switch auth, src := str(cfg.Authentication, EnvAuthentication); auth {
 	case "", monri.AuthSignature:
 		out.Authentication = monri.AuthSignature
@@ -416,6 +463,12 @@ func (p *monriProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewCustomerDataSource,
 		NewCustomersDataSource,
 		NewCustomerPaymentMethodsDataSource,
+	}
+}
+
+func (p *monriProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewDeleteCustomersAction,
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 )
 
 // NewProtocol6 is providerserver.NewProtocol6 for this provider: the
@@ -43,12 +45,11 @@ func NewProtocol6(p provider.Provider) func() tfprotov6.ProviderServer {
 // customersTypeName is the data source customersStreamServer encodes.
 const customersTypeName = "monri_customers"
 
-// frameworkServer is what the framework's server serves: the provider and
-// its list resources (which protoserver.Detach serves too).
-type frameworkServer interface {
-	tfprotov6.ProviderServer
-	tfprotov6.ListResourceServer
-}
+// frameworkServer is what the framework's server serves: every kind of
+// RPC. customersStreamServer embeds it, so that every kind (list resources
+// and actions included) reaches the framework, and overrides ReadDataSource
+// only.
+type frameworkServer = protoserver.Full
 
 type customersStreamServer struct {
 	frameworkServer

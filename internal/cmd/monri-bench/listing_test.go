@@ -64,3 +64,31 @@ func TestListingTargets(t *testing.T) {
 		t.Errorf("a skipped listing is not shown:\n%s", out)
 	}
 }
+
+func TestLookupRequestMismatches(t *testing.T) {
+	list := sandbox.RouteListCustomers
+	shared := &lookupReport{Lookups: 10, Shared: true, MaxRequests: 25}
+	for _, tt := range []struct {
+		counts map[string]int
+		want   []string
+	}{
+		{map[string]int{list: 22}, nil},
+		{map[string]int{list: 25}, nil},
+		{map[string]int{list: 26}, []string{"GET /v2/customers: 26 requests for 10 lookups, want at most 25"}},
+		{map[string]int{list: 21, sandbox.RouteGetCustomer: 2}, []string{"GET /v2/customers/{uuid}: 2 unexpected requests"}},
+	} {
+		if got := shared.lookupMismatches(tt.counts); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%v: %q, want %q", tt.counts, got, tt.want)
+		}
+	}
+	shared.Samples = []sample{{Requests: map[string]int{list: 22}}, {Requests: map[string]int{list: 24}}, {Requests: map[string]int{list: 23}}}
+	shared.summarize()
+	off := &lookupReport{Lookups: 10, MaxRequests: 250, side: side{Samples: []sample{{Requests: map[string]int{list: 220}}}}}
+	off.summarize()
+	out := renderLookups([]*lookupReport{shared, off})
+	for _, want := range []string{"10 monri_customer lookups by email", "true", "23", "false", "220", "≤ 250"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the lookups table has no %q:\n%s", want, out)
+		}
+	}
+}

@@ -76,6 +76,8 @@ type options struct {
 	Parallelism  int
 	Runs         int
 	ListN        int
+	LookupK      int
+	LookupN      int
 	Out          string
 	Terraform    string
 	Repo         string
@@ -110,6 +112,8 @@ func main() {
 	flag.IntVar(&o.Parallelism, "parallelism", 10, "terraform -parallelism")
 	flag.IntVar(&o.Runs, "runs", 3, "how many times each measurement is repeated (the median is reported)")
 	flag.IntVar(&o.ListN, "list-n", 10000, "customers listed with the monri_customers data source (0 skips the listing)")
+	flag.IntVar(&o.LookupK, "lookup-k", 10, "monri_customer lookups by email measured with share_listings on and off (0 skips them)")
+	flag.IntVar(&o.LookupN, "lookup-n", 2000, "customers the lookups look among")
 	flag.StringVar(&o.Out, "out", "bench-results.json", "where the JSON results are written")
 	flag.StringVar(&o.Terraform, "terraform", "terraform", "the terraform executable")
 	flag.StringVar(&o.Repo, "repo", ".", "the provider's module root (built with go build)")
@@ -128,8 +132,8 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	if o.N < 1 || o.Runs < 1 || o.Parallelism < 1 || o.LatencyMS < 0 || o.ListN < 0 {
-		fmt.Fprintln(os.Stderr, "monri-bench: -n, -runs and -parallelism must be at least 1; -latency-ms and -list-n at least 0")
+	if o.N < 1 || o.Runs < 1 || o.Parallelism < 1 || o.LatencyMS < 0 || o.ListN < 0 || o.LookupK < 0 || o.LookupN < o.LookupK {
+		fmt.Fprintln(os.Stderr, "monri-bench: -n, -runs and -parallelism must be at least 1; -latency-ms, -list-n and -lookup-k at least 0; -lookup-n at least -lookup-k")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -333,6 +337,11 @@ func run(ctx context.Context, o options) (*report, error) {
 	if o.ListN > 0 {
 		rep.Listings, err = runListing(ctx, o, env, realBin, tmp)
 		if err != nil {
+			return nil, err
+		}
+	}
+	if o.LookupK > 0 {
+		if rep.Lookups, err = runLookups(ctx, o, env, realBin, tmp); err != nil {
 			return nil, err
 		}
 	}

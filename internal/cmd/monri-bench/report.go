@@ -44,7 +44,9 @@ type report struct {
 	// Listings are the listing at max_concurrent_pages = 1 and at the
 	// provider's default, in that order.
 	Listings []*listingReport `json:"listings,omitempty"`
-	Missed   []string         `json:"missed"`
+	// Lookups are K lookups by email with share_listings on, then off.
+	Lookups []*lookupReport `json:"lookups,omitempty"`
+	Missed  []string        `json:"missed"`
 }
 
 type reportConfig struct {
@@ -285,6 +287,11 @@ func collectMissed(rep *report) {
 		}
 		rep.Missed = append(rep.Missed, l.targetsMissed()...)
 	}
+	for _, l := range rep.Lookups {
+		for _, m := range l.Mismatches {
+			rep.Missed = append(rep.Missed, fmt.Sprintf("lookups (shared=%v): %s", l.Shared, m))
+		}
+	}
 }
 
 // tabulate aligns tab-separated rows.
@@ -344,6 +351,7 @@ func renderTable(rep *report) string {
 	b.WriteString("\n" + tabulate(rows.String(), 0))
 
 	b.WriteString(renderListings(rep.Listings, c.LatencyMS))
+	b.WriteString(renderLookups(rep.Lookups))
 
 	if len(rep.Missed) == 0 {
 		b.WriteString("\nall targets met\n")

@@ -57,9 +57,9 @@ func (r result) cpu() time.Duration {
 	return time.Duration(us) * time.Microsecond
 }
 
-// run runs terraform with args in the workspace and times it. okCodes are the
-// exit codes that are not failures (default 0).
-func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (result, error) {
+// run runs terraform with args in the workspace and times it; an exit code
+// other than 0 is a failure.
+func (w *workspace) run(ctx context.Context, args []string) (result, error) {
 	w.seq++
 	rss := filepath.Join(w.tmp, fmt.Sprintf("rss-%s-%04d.txt", w.name, w.seq))
 	cmd := exec.CommandContext(ctx, w.tf, args...) //nolint:gosec // the terraform the user chose with -terraform, with our arguments
@@ -83,18 +83,11 @@ func (w *workspace) run(ctx context.Context, args []string, okCodes ...int) (res
 	}
 	launches, lerr := readLaunches(rss)
 	res.Launches = launches
-	if len(okCodes) == 0 {
-		okCodes = []int{0}
-	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		return res, fmt.Errorf("%s: terraform %s: %w", w.name, strings.Join(args, " "), err)
 	}
-	ok := false
-	for _, c := range okCodes {
-		ok = ok || c == res.ExitCode
-	}
-	if !ok {
+	if res.ExitCode != 0 {
 		return res, fmt.Errorf("%s: terraform %s exited with %d:\n%s", w.name, strings.Join(args, " "), res.ExitCode, tail(res.Output, 4000))
 	}
 	if lerr != nil {
