@@ -365,7 +365,7 @@ func TestAccCustomerListResource_query(t *testing.T) {
 	s.EditCustomer(uuids[2], func(c *sandbox.Customer) { c.Metadata = map[string]string{"team": "payments"} })
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureQuery},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
