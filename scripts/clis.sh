@@ -178,6 +178,16 @@ build_cli() {
 	fi
 	cli="$name-$version"
 	local dest="$CACHE/$cli/bin/$exe"
+	mkdir -p "$CACHE/$cli/bin"
+
+	# One build of a CLI at a time: a second run waits, then finds it cached.
+	if command -v flock >/dev/null; then
+		exec {lock}>"$CACHE/$cli/.lock"
+		if ! flock -n "$lock"; then
+			log "$cli: another scripts/clis.sh is building it; waiting"
+			flock "$lock"
+		fi
+	fi
 
 	if [[ -x "$dest" ]] && "$dest" version 2>/dev/null | head -n1 | grep -qx "\(Terraform\|OpenTofu\) v$version"; then
 		log "$cli: cached at $dest"
@@ -235,7 +245,6 @@ build_in() {
 
 	local t0=$SECONDS
 	log "$cli: go build $pkg (this takes minutes on a cold Go build cache)"
-	mkdir -p "$CACHE/$cli/bin"
 	if ! (cd "$work/src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOWORK=off \
 		go build -trimpath -ldflags "-s -w -X $module/version.dev=no" -o "$work/$exe" "$pkg" >&2); then
 		log "error: cannot build $cli: go build of $module@v$version ($pkg) failed (output above)"
