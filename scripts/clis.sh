@@ -50,6 +50,13 @@ pinned_sum() {
 
 log() { printf '%s\n' "$*" >&2; }
 
+# cli_version BINARY prints the CLI's version line ("Terraform v1.14.9",
+# "OpenTofu v1.12.6"), skipping the warnings the CLI may print before it (a
+# TF_CLI_CONFIG_FILE naming a missing file, for one).
+cli_version() {
+	"$1" version 2>/dev/null | grep -m1 -E '^(Terraform|OpenTofu) v' || true
+}
+
 # json_field FIELD reads `go mod download -json` output on stdin and prints FIELD's string value.
 json_field() {
 	sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n1
@@ -189,7 +196,7 @@ build_cli() {
 		fi
 	fi
 
-	if [[ -x "$dest" ]] && "$dest" version 2>/dev/null | head -n1 | grep -qx "\(Terraform\|OpenTofu\) v$version"; then
+	if [[ -x "$dest" ]] && cli_version "$dest" | grep -qx "\(Terraform\|OpenTofu\) v$version"; then
 		log "$cli: cached at $dest"
 		printf '%s\n' "$dest"
 		return 0
@@ -251,7 +258,7 @@ build_in() {
 		return 1
 	fi
 	local got
-	got="$("$work/$exe" version 2>&1 | head -n1 || true)"
+	got="$(cli_version "$work/$exe")"
 	if ! grep -qx "\(Terraform\|OpenTofu\) v$version" <<<"$got"; then
 		log "error: cannot build $cli: the built binary reports '$got', want v$version"
 		return 1

@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "CLI: $TERRAFORM ($("$TERRAFORM" version | head -n1))"
+echo "CLI: $TERRAFORM ($("$TERRAFORM" version | grep -m1 -E '^(Terraform|OpenTofu) v'))"
 
 step "1/7 Building the provider (v$VERSION) and installing it for offline terraform init"
 "$MAKE" --no-print-directory install VERSION="$VERSION" PLUGIN_DIR="$PLUGIN_DIR"

@@ -50,7 +50,7 @@ HCL
 # cli_name prints "tofu" when the CLI at $1 is OpenTofu, else "terraform":
 # what a transcript shows as the command a user would type.
 cli_name() {
-	if "$1" version 2>/dev/null | head -n1 | grep -q '^OpenTofu '; then
+	if "$1" version 2>/dev/null | grep -q '^OpenTofu v'; then
 		echo tofu
 	else
 		echo terraform

@@ -67,9 +67,13 @@ func currentTestCLI() testCLI {
 		if err != nil {
 			return
 		}
-		first, _, _ := strings.Cut(string(out), "\n")
-		if m := cliVersionLine.FindStringSubmatch(first); m != nil {
-			testCLIInfo = testCLI{openTofu: m[1] == "OpenTofu", version: m[2]}
+		// The version line, after any warning printed before it (a
+		// TF_CLI_CONFIG_FILE naming a missing file, for one).
+		for _, line := range strings.Split(string(out), "\n") {
+			if m := cliVersionLine.FindStringSubmatch(line); m != nil {
+				testCLIInfo = testCLI{openTofu: m[1] == "OpenTofu", version: m[2]}
+				return
+			}
 		}
 	})
 	return testCLIInfo
