@@ -22,6 +22,7 @@ source scripts/lib.sh
 
 started=$SECONDS
 TERRAFORM="$(find_terraform)"
+TF_NAME="$(cli_name "$TERRAFORM")"
 VERSION="${VERSION:-0.1.0}"
 PLUGIN_DIR="${PLUGIN_DIR:-$HOME/.terraform.d/plugins}"
 MAKE="${MAKE:-make}"
@@ -33,7 +34,7 @@ color=()
 [[ -t 1 ]] || color=(-no-color)
 
 tf() {
-	echo "\$ terraform $*"
+	echo "\$ $TF_NAME $*"
 	"$TERRAFORM" -chdir="$DEMO/examples/demo" "$@"
 }
 
@@ -52,6 +53,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+echo "CLI: $TERRAFORM ($("$TERRAFORM" version | grep -m1 -E '^(Terraform|OpenTofu) v'))"
 
 step "1/7 Building the provider (v$VERSION) and installing it for offline terraform init"
 "$MAKE" --no-print-directory install VERSION="$VERSION" PLUGIN_DIR="$PLUGIN_DIR"

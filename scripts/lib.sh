@@ -25,9 +25,11 @@ find_terraform() {
 	printf '%s\n' "$tf"
 }
 
-# write_cli_config FILE MIRROR_DIR writes a Terraform CLI configuration that
-# installs monri-community/monri from the filesystem mirror MIRROR_DIR (the
-# `make install` layout) and never from the network, independent of the
+# write_cli_config FILE MIRROR_DIR writes a CLI configuration (Terraform's and
+# OpenTofu's format alike) that installs monri-community/monri from the
+# filesystem mirror MIRROR_DIR (the `make install` layout, which has it under
+# both registry hosts: Terraform's registry.terraform.io and OpenTofu's
+# registry.opentofu.org) and never from the network, independent of the
 # user's own ~/.terraformrc.
 write_cli_config() {
 	local file="$1" mirror="$2"
@@ -36,13 +38,23 @@ write_cli_config() {
 provider_installation {
   filesystem_mirror {
     path    = "${mirror}"
-    include = ["registry.terraform.io/monri-community/monri"]
+    include = ["registry.terraform.io/monri-community/monri", "registry.opentofu.org/monri-community/monri"]
   }
   direct {
-    exclude = ["registry.terraform.io/monri-community/monri"]
+    exclude = ["registry.terraform.io/monri-community/monri", "registry.opentofu.org/monri-community/monri"]
   }
 }
 HCL
+}
+
+# cli_name prints "tofu" when the CLI at $1 is OpenTofu, else "terraform":
+# what a transcript shows as the command a user would type.
+cli_name() {
+	if "$1" version 2>/dev/null | grep -q '^OpenTofu v'; then
+		echo tofu
+	else
+		echo terraform
+	fi
 }
 
 # step prints a progress line with the seconds elapsed since the script

@@ -191,7 +191,7 @@ func TestAccAccessTokenEphemeralResource_echo(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: echoFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -260,7 +260,7 @@ func TestAccAccessTokenEphemeralResource_notInState(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: echoFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -330,7 +330,7 @@ resource "echo" "token" {}
 `
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: echoFactories(),
 		Steps: []resource.TestStep{
 			{
@@ -374,7 +374,7 @@ func TestAccAccessTokenEphemeralResource_paymentsScope(t *testing.T) {
 	rec := startOAuthRecorder(t, s)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: echoFactories(),
 		Steps: []resource.TestStep{{
 			Config: rec.providerConfig(s) + `

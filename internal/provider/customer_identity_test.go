@@ -297,7 +297,7 @@ resource "monri_customer" "test" {
 `
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureIdentity},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkDestroyed(s, &id),
 		Steps: []resource.TestStep{

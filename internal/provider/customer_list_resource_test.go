@@ -3,14 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -354,39 +351,6 @@ func testProtocolListCounts(t *testing.T) {
 	})
 }
 
-// TestDocsListResource: the hand-written account of the list resource in
-// templates/resources/customer.md.tmpl (tfplugindocs cannot render it from
-// Terraform 1.11's schema) lists every argument of its config block, and the
-// example sets only arguments the config block has.
-func TestDocsListResource(t *testing.T) {
-	var resp list.ListResourceSchemaResponse
-	NewCustomerListResource().ListResourceConfigSchema(context.Background(), list.ListResourceSchemaRequest{}, &resp)
-	tmpl, err := os.ReadFile("../../templates/resources/customer.md.tmpl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name := range resp.Schema.Attributes {
-		if !strings.Contains(string(tmpl), "| `"+name+"` |") {
-			t.Errorf("the template's table of list config arguments has no row for %s", name)
-		}
-	}
-	example, err := os.ReadFile("../../examples/list-resources/monri_customer/list-resource.tfquery.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile(`(?s)\n  config \{\n(.*?)\n  \}\n`).FindAllStringSubmatch(string(example), -1)
-	if len(blocks) == 0 {
-		t.Fatal("the example has no config blocks")
-	}
-	for _, b := range blocks {
-		for _, m := range regexp.MustCompile(`(?m)^    (\w+)\s+=`).FindAllStringSubmatch(b[1], -1) {
-			if _, ok := resp.Schema.Attributes[m[1]]; !ok {
-				t.Errorf("the example sets %s, which the list resource's config does not have", m[1])
-			}
-		}
-	}
-}
-
 // TestAccCustomerListResource_query runs where the Terraform CLI is 1.14 or
 // later (it skips on older ones): terraform query lists the customers that
 // match, with identity, display name and, with include_resource, the
@@ -397,7 +361,7 @@ func TestAccCustomerListResource_query(t *testing.T) {
 	s.EditCustomer(uuids[2], func(c *sandbox.Customer) { c.Metadata = map[string]string{"team": "payments"} })
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureQuery},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -224,7 +224,7 @@ func newTFCLI(t *testing.T) *tfCLI {
 	closeCh := make(chan struct{})
 	served := make(chan error, 1)
 	go func() {
-		served <- tf6server.Serve("registry.terraform.io/monri-community/monri", func() tfprotov6.ProviderServer {
+		served <- tf6server.Serve(testProviderAddress(), func() tfprotov6.ProviderServer {
 			return testProviderServer(newTestProvider())
 		},
 			tf6server.WithDebug(ctx, reattachCh, closeCh),
@@ -247,7 +247,7 @@ func newTFCLI(t *testing.T) *tfCLI {
 	})
 	type addr struct{ Network, String string }
 	reattach, err := json.Marshal(map[string]any{
-		"registry.terraform.io/monri-community/monri": map[string]any{
+		testProviderAddress(): map[string]any{
 			"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": rc.Test,
 			"Addr": addr{rc.Addr.Network(), rc.Addr.String()},
 		},
@@ -267,13 +267,6 @@ func newTFCLI(t *testing.T) *tfCLI {
 		"CHECKPOINT_DISABLE=1",
 		"TF_LOG=",
 	)}
-}
-
-func terraformPath() string {
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	return "terraform"
 }
 
 // writeConfig replaces the configuration (main.tf) of the working directory.

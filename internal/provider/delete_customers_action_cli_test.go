@@ -1,12 +1,10 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,49 +13,8 @@ import (
 
 // The tests in this file run monri_delete_customers with the real Terraform
 // CLI (terraform apply -invoke=action...), which needs Terraform 1.14 or
-// later: under an older TF_ACC_TERRAFORM_PATH they skip, saying so. CI runs
-// them under 1.14.
-
-// requireActionsCLI skips the test unless the Terraform CLI supports actions.
-func requireActionsCLI(t *testing.T, tf *tfCLI) {
-	t.Helper()
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	out := tf.run(true, "version", "-json")
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &v); err != nil {
-		t.Fatalf("terraform version -json: %v\n%s", err, out)
-	}
-	if !atLeast(v.Version, 1, 14) {
-		t.Skipf("actions (terraform apply -invoke) need Terraform 1.14 or later; %s is Terraform %s. "+
-			"Set TF_ACC_TERRAFORM_PATH to a Terraform 1.14 CLI to run this test (CI does).", terraformPath(), v.Version)
-	}
-}
-
-// atLeast reports whether version (such as 1.14.9 or 1.15.0-alpha1) is at
-// least major.minor.
-func atLeast(version string, major, minor int) bool {
-	parts := strings.SplitN(version, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	maj, err1 := strconv.Atoi(parts[0])
-	mnr, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return maj > major || (maj == major && mnr >= minor)
-}
-
-func TestAtLeast(t *testing.T) {
-	t.Parallel()
-	for v, want := range map[string]bool{"1.14.9": true, "1.14.0": true, "1.15.0-alpha1": true, "2.0.0": true,
-		"1.11.4": false, "1.13.99": false, "0.15.0": false, "": false, "x.y": false} {
-		if got := atLeast(v, 1, 14); got != want {
-			t.Errorf("atLeast(%q, 1, 14) = %v, want %v", v, got, want)
-		}
-	}
-}
+// later: under an older TF_ACC_TERRAFORM_PATH, or OpenTofu, they skip, saying
+// so. CI runs them under 1.14.9 and 1.16.4.
 
 // deleteActionConfig is a provider block for s (with extra provider lines)
 // and a monri_delete_customers action "cleanup" with the given arguments.
@@ -77,7 +34,7 @@ func TestAccDeleteCustomersAction_cli(t *testing.T) {
 	t.Parallel()
 	s := startSandbox(t, sandbox.Options{})
 	tf := newTFCLI(t)
-	requireActionsCLI(t, tf)
+	skipWithoutFeature(t, featureActions)
 	doomed := s.SeedCustomers(5, "ci")
 	s.SeedCustomers(2, "keep")
 	apply := func(wantOK bool, providerLines []string, args string) string {

@@ -87,7 +87,7 @@ ephemeral "monri_access_token" "token" {}
 
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: tap.factories(),
 		Steps: []resource.TestStep{{
 			Config:            config,
@@ -269,7 +269,7 @@ provider "monri" {
 	step, checked := 0, 0
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{featureEphemeral},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		ErrorCheck: func(err error) error {
 			if !wants[step].MatchString(err.Error()) {
