@@ -52,8 +52,8 @@ func TestAccCustomersDataSource_filters(t *testing.T) {
 	s.EditCustomer(ids[41], func(c *sandbox.Customer) { c.MerchantCustomerID = nil })
 
 	const addr = "data.monri_customers.x"
-	config := func(attrs string) string {
-		return providerConfig(s) + fmt.Sprintf(`
+	config := func(attrs string, providerLines ...string) string {
+		return providerConfigWith(s, providerLines...) + fmt.Sprintf(`
 data "monri_customers" "x" {
 %s}
 `, attrs)
@@ -63,10 +63,10 @@ data "monri_customers" "x" {
 			PreApply: []plancheck.PlanCheck{dsCheckNow(dsWantPagedRequests(sent, sandbox.RouteListCustomers, n))},
 		}
 	}
-	step := func(attrs string, want []string, nRequests int) resource.TestStep {
+	step := func(attrs string, want []string, nRequests int, providerLines ...string) resource.TestStep {
 		return resource.TestStep{
 			PreConfig:        sent.ResetCounters,
-			Config:           config(attrs),
+			Config:           config(attrs, providerLines...),
 			ConfigPlanChecks: requests(nRequests),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("customers"), dsIDList(want)),
@@ -104,10 +104,17 @@ data "monri_customers" "x" {
   name                        = "Customer 00004"
 `, nil, full),
 			// max_items counts matches: filt-00019 .. filt-00017 are the
-			// 42nd..44th newest, on the fifth page; paging stops there.
+			// 42nd..44th newest, on the fifth page; without a shared
+			// listing, paging stops there.
 			step(`  merchant_customer_id_prefix = "filt-0001"
   max_items                   = 3
-`, span(ids, 18, 16), 5),
+`, span(ids, 18, 16), 5, "share_listings = false"),
+			// With the shared listing (the default), a filter that selects
+			// may need every page, so the read takes the whole listing
+			// (which later reads of the run then reuse).
+			step(`  merchant_customer_id_prefix = "filt-0001"
+  max_items                   = 3
+`, span(ids, 18, 16), full),
 			// More than match: every page is read.
 			step(`  metadata  = { tier = "gold" }
   max_items = 10
@@ -132,8 +139,8 @@ func TestAccCustomersDataSource_createdAfter(t *testing.T) {
 	s.EditCustomer(ids[80], func(c *sandbox.Customer) { c.Metadata = map[string]string{"tier": "gold"} })
 	s.EditCustomer(ids[60], func(c *sandbox.Customer) { c.Metadata = map[string]string{"tier": "gold"} })
 	const addr = "data.monri_customers.x"
-	config := func(attrs string) string {
-		return providerConfig(s) + fmt.Sprintf(`
+	config := func(attrs string, providerLines ...string) string {
+		return providerConfigWith(s, providerLines...) + fmt.Sprintf(`
 data "monri_customers" "x" {
 %s}
 `, attrs)
@@ -205,8 +212,8 @@ data "monri_customers" "x" {
 // allowed, before any request.
 func TestAccCustomersDataSource_invalidFilters(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
-	config := func(attrs string) string {
-		return providerConfig(s) + fmt.Sprintf(`
+	config := func(attrs string, providerLines ...string) string {
+		return providerConfigWith(s, providerLines...) + fmt.Sprintf(`
 data "monri_customers" "x" {
 %s}
 `, attrs)
