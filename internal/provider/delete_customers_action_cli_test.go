@@ -206,7 +206,11 @@ func TestAccDeleteCustomersAction_cli(t *testing.T) {
 		if already != 1 {
 			t.Errorf("%d customers reported already deleted, want 1", already)
 		}
-		summary := fmt.Sprintf(`deleted %d %s \(1 already deleted by someone else\)`, len(rest), plural(len(rest), "customer", "customers"))
+		noun := "customers"
+		if len(rest) == 1 {
+			noun = "customer"
+		}
+		summary := fmt.Sprintf(`deleted %d %s \(1 already deleted by someone else\)`, len(rest), noun)
 		wantOutput(t, out, progressLine("CLI", summary),
 			`Action complete: action\.monri_delete_customers\.cleanup \(triggered by CLI\)`)
 		if left := liveMIDs(s); !slices.Equal(left, []string{"keep-00001", "keep-00002"}) {
