@@ -2,6 +2,8 @@ package benchprovider
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"reflect"
 	"regexp"
 	"testing"
@@ -15,8 +17,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/monri-community/terraform-provider-monri/internal/clitest"
 	"github.com/monri-community/terraform-provider-monri/internal/provider"
 )
+
+// TestMain lets TF_ACC_TERRAFORM_PATH alone choose the CLI, Terraform or
+// OpenTofu (clitest.Prepare).
+func TestMain(m *testing.M) {
+	if err := clitest.Prepare(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
 
 // resourceSchema is monri_customer's schema as Terraform receives it.
 func resourceSchema(t *testing.T, srv tfprotov6.ProviderServer) *tfprotov6.Schema {

@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/monri-community/terraform-provider-monri/internal/clitest"
 )
 
 // The acceptance tests run whichever CLI TF_ACC_TERRAFORM_PATH names:
@@ -22,75 +19,30 @@ import (
 // without required_providers) different hosts, so the provider under test
 // must be served under the host of the CLI that runs.
 
-// TestMain sets TF_ACC_PROVIDER_HOST, under which terraform-plugin-testing
-// serves the provider, to the host of the CLI the tests run (unless it is
-// set already), so that TF_ACC_TERRAFORM_PATH alone chooses the CLI.
+// TestMain prepares the environment (clitest.Prepare): TF_ACC_PROVIDER_HOST,
+// under which terraform-plugin-testing serves the provider, becomes the host
+// of the CLI the tests run (unless it is set already), so that
+// TF_ACC_TERRAFORM_PATH alone chooses the CLI.
 func TestMain(m *testing.M) {
-	if os.Getenv("TF_ACC") != "" && os.Getenv(resource.EnvTfAccProviderHost) == "" {
-		if err := os.Setenv(resource.EnvTfAccProviderHost, testProviderHost()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
+	if err := clitest.Prepare(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
 
 // terraformPath is the CLI the tests run: TF_ACC_TERRAFORM_PATH, else terraform on PATH.
-func terraformPath() string {
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	return "terraform"
-}
+func terraformPath() string { return clitest.Path() }
 
 // testCLI describes the CLI at terraformPath(), from its `version` output.
-type testCLI struct {
-	openTofu bool
-	version  string // "1.12.6", or "" when the CLI could not be run
-}
+type testCLI = clitest.CLI
 
-var (
-	testCLIOnce sync.Once
-	testCLIInfo testCLI
-)
-
-var cliVersionLine = regexp.MustCompile(`^(Terraform|OpenTofu) v(\d+\.\d+\.\d+\S*)`)
-
-// currentTestCLI runs `<cli> version` once and says which CLI it is. A CLI
-// that cannot be run counts as Terraform: terraform-plugin-testing then fails
-// the test with its own error about the missing binary.
-func currentTestCLI() testCLI {
-	testCLIOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, terraformPath(), "version").Output() //nolint:gosec // the test's own CLI
-		if err != nil {
-			return
-		}
-		// The version line, after any warning printed before it (a
-		// TF_CLI_CONFIG_FILE naming a missing file, for one).
-		for _, line := range strings.Split(string(out), "\n") {
-			if m := cliVersionLine.FindStringSubmatch(line); m != nil {
-				testCLIInfo = testCLI{openTofu: m[1] == "OpenTofu", version: m[2]}
-				return
-			}
-		}
-	})
-	return testCLIInfo
-}
+// currentTestCLI says which CLI the tests run (clitest.Current).
+func currentTestCLI() testCLI { return clitest.Current() }
 
 // testProviderHost is the registry host the CLI under test gives a provider
-// source without one: registry.opentofu.org for OpenTofu, registry.terraform.io
-// for Terraform. TF_ACC_PROVIDER_HOST, when set, wins.
-func testProviderHost() string {
-	if h := os.Getenv(resource.EnvTfAccProviderHost); h != "" {
-		return strings.TrimSuffix(h, "/")
-	}
-	if currentTestCLI().openTofu {
-		return "registry.opentofu.org"
-	}
-	return "registry.terraform.io"
-}
+// source without one (clitest.ProviderHost).
+func testProviderHost() string { return clitest.ProviderHost() }
 
 // testProviderAddress is the full address of monri-community/monri for the CLI under test.
 func testProviderAddress() string {
@@ -118,7 +70,7 @@ var (
 // that needs f, or "" when it can.
 func (f cliFeature) skipReason(cli testCLI, v *version.Version) string {
 	name, minimum := "Terraform", f.terraform
-	if cli.openTofu {
+	if cli.OpenTofu {
 		name, minimum = "OpenTofu", f.tofu
 		if minimum == nil {
 			return fmt.Sprintf("%s: %s (OpenTofu %s): skipping test", f.name, f.tofuMissingNote, v)
@@ -144,17 +96,17 @@ var _ tfversion.TerraformVersionCheck = cliFeature{}
 func skipWithoutFeature(t *testing.T, f cliFeature) {
 	t.Helper()
 	cli := currentTestCLI()
-	if cli.version == "" {
+	if cli.Version == "" {
 		t.Fatalf("cannot run %s version to see whether it has %s", terraformPath(), f.name)
 	}
-	if why := f.skipReason(cli, version.Must(version.NewVersion(cli.version))); why != "" {
+	if why := f.skipReason(cli, version.Must(version.NewVersion(cli.Version))); why != "" {
 		t.Skip(why)
 	}
 }
 
 // TestCLIFeatureSkipReason: each CLI skips exactly the tests of features it lacks, saying why.
 func TestCLIFeatureSkipReason(t *testing.T) {
-	tf, tofu := testCLI{}, testCLI{openTofu: true}
+	tf, tofu := testCLI{}, testCLI{OpenTofu: true}
 	v := func(s string) *version.Version { return version.Must(version.NewVersion(s)) }
 	for _, tc := range []struct {
 		f    cliFeature
@@ -181,7 +133,7 @@ func TestCLIFeatureSkipReason(t *testing.T) {
 	} {
 		got := tc.f.skipReason(tc.cli, v(tc.v))
 		if (got == "") != (tc.want == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("%s on openTofu=%v %s: skip %q, want %q", tc.f.name, tc.cli.openTofu, tc.v, got, tc.want)
+			t.Errorf("%s on openTofu=%v %s: skip %q, want %q", tc.f.name, tc.cli.OpenTofu, tc.v, got, tc.want)
 		}
 	}
 }

@@ -23,6 +23,12 @@ variable "merchant_customer_ids" {
   type        = map(string)
 }
 
+variable "previous_customer_ids" {
+  description = "The ids an earlier run had, for a run to assert that they did not change (null: none)."
+  type        = map(string)
+  default     = null
+}
+
 variable "merchant_customer_id_prefix" {
   description = "Only customers whose merchant_customer_id starts with this prefix are listed in output.listed."
   type        = string
@@ -48,4 +54,9 @@ output "listed" {
     for c in data.monri_customers.all.customers : c.merchant_customer_id => c.id
     if startswith(coalesce(c.merchant_customer_id, "-"), var.merchant_customer_id_prefix)
   }
+}
+
+output "customer_ids" {
+  description = "var.customer_ids, for a later run to compare with."
+  value       = var.customer_ids
 }
