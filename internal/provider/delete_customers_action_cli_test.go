@@ -324,7 +324,7 @@ func TestDestroyTriggersSkipReason(t *testing.T) {
 		{testCLI{}, "1.16.0", ""},
 		{testCLI{}, "1.16.4", ""},
 		{testCLI{}, "1.14.9", "action triggers on destroy needs Terraform 1.16.0 or later; this is Terraform 1.14.9"},
-		{testCLI{openTofu: true}, "1.12.6", "OpenTofu has no action blocks and no action_trigger (OpenTofu 1.12.6)"},
+		{testCLI{OpenTofu: true}, "1.12.6", "OpenTofu has no action blocks and no action_trigger (OpenTofu 1.12.6)"},
 	} {
 		got := featureDestroyTriggers.skipReason(tc.cli, v(tc.v))
 		if (got == "") != (tc.want == "") || !strings.Contains(got, tc.want) {
