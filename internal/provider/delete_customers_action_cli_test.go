@@ -298,16 +298,29 @@ resource "monri_customer" "run" {
 		}
 	})
 
-	// The guide's "clean up after the fixture is destroyed".
+	// The guide's "delete the customers this run created once the fixture
+	// is destroyed": the action's prefix matches the fixture too, which is
+	// gone (so not listed) when the action runs.
 	t.Run("after_destroy", func(t *testing.T) {
 		skipWithoutFeature(t, featureDestroyTriggers)
-		tf.writeConfig(strings.Replace(config(), "[after_create]", "[after_destroy]", 1))
+		var fixture string
+		for _, c := range s.LiveCustomers() {
+			if *c.MerchantCustomerID == "run-1" {
+				fixture = c.UUID
+			}
+		}
+		ran := s.SeedCustomers(2, "run")
+		cfg := strings.Replace(config(), "[after_create]", "[after_destroy]", 1)
+		cfg = strings.Replace(cfg, `merchant_customer_id_prefix = "ci-"`, `merchant_customer_id_prefix = "run-"`, 1)
+		tf.writeConfig(cfg)
 		out := tf.run(true, "destroy", "-input=false", "-no-color", "-auto-approve")
 		wantOutput(t, out, `Action started: action\.monri_delete_customers\.cleanup \(triggered by monri_customer\.run\)`,
-			progressLine(by, `deleted 1 customer`),
+			deletedLine(by, "deleted", ran[0], "run-00001"), deletedLine(by, "deleted", ran[1], "run-00002"),
+			progressLine(by, `deleted 2 customers`),
 			`Destroy complete! Resources: 1 destroyed\. Actions: 1 invoked\.`)
-		if left := liveMIDs(s); !slices.Equal(left, []string{"keep-00001"}) {
-			t.Fatalf("left: %v, want keep-00001 only", left)
+		noOutput(t, out, progressLine(by, `deleted customer `+fixture+`.*`))
+		if left := liveMIDs(s); !slices.Equal(left, []string{"ci-00001", "keep-00001"}) {
+			t.Fatalf("left: %v, want ci-00001 and keep-00001", left)
 		}
 	})
 }
