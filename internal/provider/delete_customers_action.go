@@ -206,7 +206,8 @@ func (a *deleteCustomersAction) Invoke(ctx context.Context, req action.InvokeReq
 				"or raise max_deletes if you mean to delete them all (dry_run = true lists them).", tooMany.Matched, tooMany.MaxDeletes))
 		return
 	case errors.As(err, &partial):
-		send(fmt.Sprintf("failed: deleted %d of %d matching customers", len(partial.Deleted), len(partial.Deleted)+len(partial.NotDeleted)))
+		send(fmt.Sprintf("failed: deleted %d of %d matching %s", len(partial.Deleted), len(partial.Deleted)+len(partial.NotDeleted),
+			plural(len(partial.Deleted)+len(partial.NotDeleted), "customer", "customers")))
 		resp.Diagnostics.AddError("Unable to Delete All Matching Monri Customers",
 			fmt.Sprintf("A delete failed, so no further delete was sent. %s\n\nDeleted (%d):%s\n\nNot deleted (%d):%s\n\n"+
 				"Invoking the action again deletes the rest (customers already deleted no longer match).",
@@ -217,12 +218,33 @@ func (a *deleteCustomersAction) Invoke(ctx context.Context, req action.InvokeReq
 		resp.Diagnostics.AddError("Unable to Delete Monri Customers", "Nothing was deleted. "+errorDetail(err))
 		return
 	}
-	switch {
+	send(deleteSummary(res, dryRun))
+}
+
+// deleteSummary is the last progress message of an invocation that
+// succeeded.
+func deleteSummary(res *monri.DeleteResult, dryRun bool) string {
+	switch n := len(res.Matched); {
+	case n == 0 && dryRun:
+		return "dry run: no customer matches the filters; nothing would be deleted"
+	case n == 0:
+		return "no customer matches the filters; nothing was deleted"
 	case dryRun:
-		send(fmt.Sprintf("dry run: %d customers match and would be deleted; nothing was deleted", len(res.Matched)))
-	default:
-		send(fmt.Sprintf("deleted %d customers (%d of them were already deleted)", len(res.Deleted), res.AlreadyDeleted))
+		return fmt.Sprintf("dry run: %d %s and would be deleted; nothing was deleted", n, plural(n, "customer matches", "customers match"))
 	}
+	msg := fmt.Sprintf("deleted %d %s", len(res.Deleted), plural(len(res.Deleted), "customer", "customers"))
+	if res.AlreadyDeleted > 0 {
+		msg += fmt.Sprintf(" (%d already deleted by someone else)", res.AlreadyDeleted)
+	}
+	return msg
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // filter is the monri.CustomerFilter the configuration describes.

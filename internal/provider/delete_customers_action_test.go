@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/monri-community/terraform-provider-monri/internal/monri"
 	"github.com/monri-community/terraform-provider-monri/internal/protoserver"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
@@ -229,7 +230,7 @@ func TestDeleteCustomersActionDryRunAndProgress(t *testing.T) {
 	if hasErrors(diags) {
 		t.Fatal(diagString(diags))
 	}
-	if len(progress) != 4 || progress[3] != "deleted 3 customers (0 of them were already deleted)" {
+	if len(progress) != 4 || progress[3] != "deleted 3 customers" {
 		t.Fatalf("progress: %q", progress)
 	}
 	for _, u := range doomed[:3] {
@@ -268,5 +269,29 @@ func TestDeleteCustomersActionFault(t *testing.T) {
 	}
 	if !strings.HasPrefix(progress[len(progress)-1], "failed: deleted ") {
 		t.Errorf("last progress message %q", progress[len(progress)-1])
+	}
+}
+
+// The last progress message of a successful invocation, in words a user
+// reads.
+func TestDeleteSummary(t *testing.T) {
+	cs := func(n int) []monri.Customer { return make([]monri.Customer, n) }
+	for _, tc := range []struct {
+		res    monri.DeleteResult
+		dryRun bool
+		want   string
+	}{
+		{monri.DeleteResult{}, false, "no customer matches the filters; nothing was deleted"},
+		{monri.DeleteResult{}, true, "dry run: no customer matches the filters; nothing would be deleted"},
+		{monri.DeleteResult{Matched: cs(1)}, true, "dry run: 1 customer matches and would be deleted; nothing was deleted"},
+		{monri.DeleteResult{Matched: cs(3)}, true, "dry run: 3 customers match and would be deleted; nothing was deleted"},
+		{monri.DeleteResult{Matched: cs(1), Deleted: cs(1)}, false, "deleted 1 customer"},
+		{monri.DeleteResult{Matched: cs(3), Deleted: cs(3)}, false, "deleted 3 customers"},
+		{monri.DeleteResult{Matched: cs(3), Deleted: cs(3), AlreadyDeleted: 2}, false, "deleted 3 customers (2 already deleted by someone else)"},
+	} {
+		if got := deleteSummary(&tc.res, tc.dryRun); got != tc.want {
+			t.Errorf("%d matched, %d deleted (%d already), dry run %v: %q, want %q",
+				len(tc.res.Matched), len(tc.res.Deleted), tc.res.AlreadyDeleted, tc.dryRun, got, tc.want)
+		}
 	}
 }
