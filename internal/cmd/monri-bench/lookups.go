@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/monri-community/terraform-provider-monri/internal/monri"
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
@@ -71,19 +70,12 @@ func (w *workspace) writeLookupConfig(k, n int) error {
 // (the default) and off (MONRI_SHARE_LISTINGS=false), alternating which
 // goes first from run to run.
 func runLookups(ctx context.Context, o options, env []string, realBin, tmp string) ([]*lookupReport, error) {
-	latency := time.Duration(o.LatencyMS) * time.Millisecond
-	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, Variants: sandbox.Variants{MaxPageSize: pageSize}})
+	s, w, err := startMonriWorkspace(ctx, o, env, realBin, tmp, "lookups")
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = s.Close() }()
-	token, key := s.Credentials()
-	wenv := append(append([]string{}, env...), "MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
-	dir := filepath.Join(tmp, "work", "lookups")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, err
-	}
-	w := &workspace{name: "lookups", dir: dir, source: "monri-community/monri", target: realBin, env: wenv, tf: o.Terraform, tmp: tmp}
+	wenv := w.env
 	if err := w.writeLookupConfig(o.LookupK, o.LookupN); err != nil {
 		return nil, err
 	}

@@ -441,18 +441,12 @@ var countOutput = regexp.MustCompile(`(?m)^count = (\d+)$`)
 func runListing(ctx context.Context, o options, env []string, realBin, tmp string) ([]*listingReport, error) {
 	pages := (o.ListN + pageSize - 1) / pageSize
 	latency := time.Duration(o.LatencyMS) * time.Millisecond
-	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, Variants: sandbox.Variants{MaxPageSize: pageSize}})
+	s, w, err := startMonriWorkspace(ctx, o, env, realBin, tmp, "listing")
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = s.Close() }()
-	token, key := s.Credentials()
-	wenv := append(append([]string{}, env...), "MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
-	dir := filepath.Join(tmp, "work", "listing")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, err
-	}
-	w := &workspace{name: "listing", dir: dir, source: "monri-community/monri", target: realBin, env: wenv, tf: o.Terraform, tmp: tmp}
+	wenv := w.env
 	if err := w.writeListConfig(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -96,4 +98,23 @@ func (b *benchSandbox) Close() error {
 	defer cancel()
 	_ = b.Server.Close()
 	return b.srv.Shutdown(ctx)
+}
+
+// startMonriWorkspace starts a sandbox with the run's latency and the
+// bench's page size, and a workspace named name in which the real provider
+// (realBin) talks to it. The caller closes the sandbox.
+func startMonriWorkspace(ctx context.Context, o options, env []string, realBin, tmp, name string) (*benchSandbox, *workspace, error) {
+	latency := time.Duration(o.LatencyMS) * time.Millisecond
+	s, err := startSandbox(ctx, sandbox.Options{Latency: latency, Variants: sandbox.Variants{MaxPageSize: pageSize}})
+	if err != nil {
+		return nil, nil, err
+	}
+	token, key := s.Credentials()
+	wenv := append(append([]string{}, env...), "MONRI_BASE_URL="+s.URL(), "MONRI_AUTHENTICITY_TOKEN="+token, "MONRI_MERCHANT_KEY="+key)
+	dir := filepath.Join(tmp, "work", name)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		_ = s.Close()
+		return nil, nil, err
+	}
+	return s, &workspace{name: name, dir: dir, source: "monri-community/monri", target: realBin, env: wenv, tf: o.Terraform, tmp: tmp}, nil
 }
