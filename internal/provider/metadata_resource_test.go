@@ -3,7 +3,10 @@ package provider
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -496,4 +499,123 @@ resource "terraform_data" "k" {
 	if n := s.TotalRequests(); n != 0 {
 		t.Errorf("validation sent %d requests to Monri: %v", n, s.RequestCounts())
 	}
+}
+
+// A create whose answer is lost is resolved by looking the customer up by
+// merchant_customer_id and adopting it, with an update when it differs from
+// the plan. Between the create and the lookup the merchant's application
+// stamps its own keys (ignored by the provider) on both customers, and on
+// "busy" someone also changes a default key and adds a key nobody ignores.
+// The adoption leaves the ignored keys alone (never sent, not even as null):
+// "quiet" gets no update at all, "busy" one that restores the default and
+// removes the stray key, and nothing else.
+func TestAccMetadata_safeCreateAdoptionLeavesIgnoredKeys(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	log := newRequestLog()
+	var mu sync.Mutex
+	edited := map[string]bool{}
+	log.onSend = func(method, path string) {
+		mid, ok := strings.CutPrefix(path, "/v2/merchants/customers/")
+		if method != http.MethodGet || !ok {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		c, found := s.CustomerByMerchantID(mid)
+		if edited[mid] || !found {
+			return
+		}
+		edited[mid] = true
+		s.EditCustomer(c.UUID, func(c *sandbox.Customer) {
+			if c.Metadata == nil {
+				c.Metadata = map[string]string{}
+			}
+			c.Metadata["crm_id"], c.Metadata["app_seen"] = "42", "yes"
+			if mid == "md-busy" {
+				c.Metadata["pipeline"], c.Metadata["stray"] = "manual", "x"
+			}
+		})
+	}
+	config := providerConfigWith(s,
+		`ignore_metadata_keys = ["crm_id"]`,
+		`ignore_metadata_key_prefixes = ["app_"]`,
+		`default_metadata = { managed_by = "terraform", pipeline = "ci" }`) + `
+resource "monri_customer" "quiet" {
+  merchant_customer_id = "md-quiet"
+  metadata             = { team = "payments" }
+}
+
+resource "monri_customer" "busy" {
+  merchant_customer_id = "md-busy"
+  metadata             = { team = "ops" }
+}
+`
+	sent := stateCheckFunc(func(statecheck.CheckStateRequest) error {
+		creates, err := log.creates()
+		if err != nil {
+			return err
+		}
+		if len(creates) != 2 {
+			return fmt.Errorf("%d create requests, want 2 (one per customer, each answer lost)", len(creates))
+		}
+		for _, m := range creates {
+			if m["managed_by"] != "terraform" || m["pipeline"] != "ci" || len(m) != 3 {
+				return fmt.Errorf("a create request's metadata is %v, want the defaults and team", m)
+			}
+		}
+		for _, mid := range []string{"md-quiet", "md-busy"} {
+			if n := log.count(http.MethodGet, "/v2/merchants/customers/"+mid); n != 1 {
+				return fmt.Errorf("%s was looked up %d times, want once", mid, n)
+			}
+		}
+		return nil
+	})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: log.factories(),
+		CheckDestroy:             noLiveCustomers(s),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, 2)
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sent,
+					expectUpdates(log, map[string][]string{
+						"monri_customer.quiet": nil,
+						"monri_customer.busy":  {`{"pipeline": "ci", "stray": null}`},
+					}),
+					statecheck.ExpectKnownValue("monri_customer.quiet", tfjsonpath.New("metadata"), mapExact(map[string]string{"team": "payments"})),
+					statecheck.ExpectKnownValue("monri_customer.quiet", tfjsonpath.New("metadata_all"),
+						mapExact(map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "payments"})),
+					statecheck.ExpectKnownValue("monri_customer.busy", tfjsonpath.New("metadata"), mapExact(map[string]string{"team": "ops"})),
+					statecheck.ExpectKnownValue("monri_customer.busy", tfjsonpath.New("metadata_all"),
+						mapExact(map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "ops"})),
+					checkServerCustomer(s, "monri_customer.quiet", wantMetadata(map[string]string{
+						"managed_by": "terraform", "pipeline": "ci", "team": "payments", "crm_id": "42", "app_seen": "yes"})),
+					checkServerCustomer(s, "monri_customer.busy", wantMetadata(map[string]string{
+						"managed_by": "terraform", "pipeline": "ci", "team": "ops", "crm_id": "42", "app_seen": "yes"})),
+					stateCheckFunc(func(statecheck.CheckStateRequest) error {
+						if n := s.FaultsInjected(); n != 2 {
+							return fmt.Errorf("%d faults met, want both creates' answers lost", n)
+						}
+						if n := len(s.Customers()); n != 2 {
+							return fmt.Errorf("%d customers on the sandbox, want 2", n)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
 }
