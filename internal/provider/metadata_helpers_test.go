@@ -199,3 +199,29 @@ func (e expectChangesOnly) CheckPlan(_ context.Context, req plancheck.CheckPlanR
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
 }
+
+// expectPriorMetadata is a plan check: the resource's metadata before the
+// planned change (after the refresh or import) is exactly want.
+type expectPriorMetadata struct {
+	address string
+	want    map[string]string
+}
+
+func (e expectPriorMetadata) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address || rc.Change == nil {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		raw, _ := before["metadata"].(map[string]any)
+		got := map[string]string{}
+		for k, v := range raw {
+			got[k], _ = v.(string)
+		}
+		if !maps.Equal(got, e.want) {
+			resp.Error = fmt.Errorf("%s: metadata before the change %v, want %v", e.address, got, e.want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
+}
