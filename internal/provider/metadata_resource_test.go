@@ -450,6 +450,25 @@ resource "terraform_data" "run" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{sameRun, serverHasRun},
 			},
+			{
+				// The whole default_metadata map is unknown until apply:
+				// the same, metadata_all unknown, then no diff.
+				Config: `
+resource "terraform_data" "defaults" {
+  input = { run = "r3", managed_by = "terraform" }
+}
+` + metadataTestConfig(s, []string{`default_metadata = terraform_data.defaults.output`}, `metadata = { team = "payments" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(custAddr, tfjsonpath.New("metadata_all")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: append(expectMetadata(map[string]string{"team": "payments"},
+					map[string]string{"run": "r3", "managed_by": "terraform", "team": "payments"}),
+					checkServerCustomer(s, custAddr, wantMetadata(map[string]string{"run": "r3", "managed_by": "terraform", "team": "payments"}))),
+			},
 		},
 	})
 }
@@ -494,10 +513,23 @@ resource "terraform_data" "k" {
 				PlanOnly:    true,
 				ExpectError: dsPhrase(`ignore_metadata_keys depends on a value that is not known until apply`),
 			},
+			{
+				// A default_metadata known only at apply is checked then,
+				// before any customer is created.
+				Config: `
+resource "terraform_data" "defaults" {
+  input = { crm_id = "1", managed_by = "terraform" }
+}
+` + metadataTestConfig(s, []string{`default_metadata = terraform_data.defaults.output`, `ignore_metadata_keys = ["crm_id"]`}, ""),
+				ExpectError: dsPhrase(`default_metadata sets the key "crm_id", which ignore_metadata_keys ignores.`),
+			},
 		},
 	})
 	if n := s.TotalRequests(); n != 0 {
 		t.Errorf("validation sent %d requests to Monri: %v", n, s.RequestCounts())
+	}
+	if n := len(s.Customers()); n != 0 {
+		t.Errorf("validation left %d customers on the sandbox", n)
 	}
 }
 
