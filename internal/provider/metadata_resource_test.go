@@ -237,6 +237,11 @@ func TestAccMetadata_ignored(t *testing.T) {
 data "monri_customer" "ds" {
   id = monri_customer.test.id
 }
+
+data "monri_customers" "by_ignored_key" {
+  metadata   = { crm_id = "43" }
+  depends_on = [monri_customer.test]
+}
 `
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -315,7 +320,8 @@ data "monri_customer" "ds" {
 					}))),
 			},
 			{
-				// The data source shows all of Monri's metadata.
+				// The data sources show all of Monri's metadata, and filter
+				// by an ignored key.
 				Config: metadataTestConfig(s, settings("pipeline"), `metadata = { team = "ops" }`) + dataSource,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -323,6 +329,14 @@ data "monri_customer" "ds" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.monri_customer.ds", tfjsonpath.New("metadata"), mapExact(map[string]string{
 						"managed_by": "pipeline", "team": "ops", "crm_id": "43", "app_seen": "yes", "sync.at": "2026-12-01",
+					})),
+					statecheck.ExpectKnownValue("data.monri_customers.by_ignored_key", tfjsonpath.New("customers"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"merchant_customer_id": knownvalue.StringExact("md-1"),
+							"metadata": mapExact(map[string]string{
+								"managed_by": "pipeline", "team": "ops", "crm_id": "43", "app_seen": "yes", "sync.at": "2026-12-01",
+							}),
+						}),
 					})),
 				},
 			},
