@@ -665,3 +665,66 @@ resource "monri_customer" "busy" {
 		},
 	})
 }
+
+// With the shared listing (share_listings defaults to true), a lookup in the
+// same apply after a create or an update that changes only a default sees
+// the customer with the metadata Monri now holds, although a listing made
+// earlier in that apply (data.monri_customers.before, deferred to apply by
+// its unknown filter) holds the customer as it was, or not at all.
+func TestAccMetadata_sharedListingSeesWrites(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	config := func(env string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "gate" {
+  input = %[1]q
+}
+
+data "monri_customers" "before" {
+  metadata = { env = terraform_data.gate.output }
+}
+`, env) + providerConfigWith(s, fmt.Sprintf(`default_metadata = { env = %q }`, env)) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "md-1"
+  metadata             = { team = "payments" }
+  depends_on           = [data.monri_customers.before]
+}
+
+data "monri_customers" "after" {
+  metadata   = { env = terraform_data.gate.output }
+  depends_on = [monri_customer.test]
+}
+`
+	}
+	found := func(env string) []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.monri_customers.before", tfjsonpath.New("customers"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectKnownValue("data.monri_customers.after", tfjsonpath.New("customers"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"merchant_customer_id": knownvalue.StringExact("md-1"),
+					"metadata":             mapExact(map[string]string{"env": env, "team": "payments"}),
+				}),
+			})),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             noLiveCustomers(s),
+		Steps: []resource.TestStep{
+			{
+				Config:            config("test"),
+				ConfigStateChecks: found("test"),
+			},
+			{
+				Config: config("staging"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						expectChangesOnly{custAddr, []string{"metadata_all", "updated_at"}},
+					},
+				},
+				ConfigStateChecks: found("staging"),
+			},
+		},
+	})
+}
