@@ -285,6 +285,20 @@ func (c *Client) CreateAccessToken(ctx context.Context, scopes []string) (*Acces
 // merchant_customer_id held by a customer this call did not create is a
 // *DuplicateMerchantCustomerIDError.
 func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Customer, error) {
+	return c.CreateCustomerWith(ctx, f, CreateOptions{})
+}
+
+// CreateOptions adjust CreateCustomerWith.
+type CreateOptions struct {
+	// LeaveMetadataKey, when set, names the metadata keys that bringing a
+	// customer found after an unknown outcome in line leaves as Monri holds
+	// them: keys that other systems own. Its update never sends them, not
+	// even as null.
+	LeaveMetadataKey func(key string) bool
+}
+
+// CreateCustomerWith is CreateCustomer with options.
+func (c *Client) CreateCustomerWith(ctx context.Context, f CustomerFields, opts CreateOptions) (*Customer, error) {
 	const path = "/v2/customers"
 	mid := f.MerchantCustomerID
 	if mid != nil && IsDotSegment(*mid) {
@@ -337,7 +351,7 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 				switch {
 				case lerr == nil && ambiguous:
 					// An earlier attempt of ours created it.
-					return c.adopt(ctx, existing, f)
+					return c.adopt(ctx, existing, f, opts)
 				case lerr == nil:
 					return nil, &DuplicateMerchantCustomerIDError{MerchantCustomerID: *mid, ExistingUUID: existing.UUID, Err: err}
 				case ambiguous && !errors.Is(lerr, ErrNotFound):
@@ -364,7 +378,7 @@ func (c *Client) CreateCustomer(ctx context.Context, f CustomerFields) (*Custome
 			existing, lerr := c.GetCustomerByMerchantID(ctx, *mid)
 			switch {
 			case lerr == nil:
-				return c.adopt(ctx, existing, f)
+				return c.adopt(ctx, existing, f, opts)
 			case errors.Is(lerr, ErrNotFound) && resend:
 				lookup = false // not created: send it again
 			case errors.Is(lerr, ErrNotFound):
@@ -453,9 +467,15 @@ func neverSent(err error) bool {
 }
 
 // adopt returns a customer found after an ambiguous create, first bringing any
-// field that differs from what was asked for in line with it.
-func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields) (*Customer, error) {
-	u := UpdateFromFields(existing, f)
+// field that differs from what was asked for in line with it (but no metadata
+// key opts leaves alone).
+func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields, opts CreateOptions) (*Customer, error) {
+	have := existing.Fields()
+	if leave := opts.LeaveMetadataKey; leave != nil {
+		have.Metadata = withoutKeys(have.Metadata, leave)
+		f.Metadata = withoutKeys(f.Metadata, leave)
+	}
+	u := DiffFields(have, f)
 	if u.IsEmpty() {
 		return existing, nil
 	}
@@ -468,10 +488,15 @@ func (c *Client) adopt(ctx context.Context, existing *Customer, f CustomerFields
 	return cust, nil
 }
 
-// UpdateFromFields returns the update that turns the customer have into want
-// (see DiffFields).
-func UpdateFromFields(have *Customer, want CustomerFields) CustomerUpdate {
-	return DiffFields(have.Fields(), want)
+// withoutKeys returns m without the keys drop names.
+func withoutKeys(m map[string]string, drop func(string) bool) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if !drop(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // DiffFields returns the partial update that turns have into want: fields set

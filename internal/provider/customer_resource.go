@@ -141,7 +141,7 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cust, err := r.client.CreateCustomer(op.ctx, r.metadata.fields(plan))
+	cust, err := r.client.CreateCustomerWith(op.ctx, r.metadata.fields(plan), r.metadata.createOptions())
 	if err != nil {
 		var dup *monri.DuplicateMerchantCustomerIDError
 		var unknown *monri.UnknownOutcomeError

@@ -35,6 +35,9 @@ type requestLog struct {
 	mu   sync.Mutex
 	reqs []sentRequest
 	base http.RoundTripper
+	// onSend, when set, is called with each request before it is sent (a
+	// test's hook to change the sandbox between two requests).
+	onSend func(method, path string)
 }
 
 func newRequestLog() *requestLog { return &requestLog{base: cleanhttp.DefaultPooledTransport()} }
@@ -52,7 +55,11 @@ func (l *requestLog) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	l.mu.Lock()
 	l.reqs = append(l.reqs, sentRequest{method: req.Method, path: req.URL.Path, body: body})
+	onSend := l.onSend
 	l.mu.Unlock()
+	if onSend != nil {
+		onSend(req.Method, req.URL.Path)
+	}
 	return l.base.RoundTrip(req)
 }
 
@@ -100,6 +107,20 @@ func (l *requestLog) updates() (map[string][]map[string]*string, error) {
 		out[uuid] = append(out[uuid], body.Metadata)
 	}
 	return out, nil
+}
+
+// count returns how many requests with the method and path were sent since
+// the last reset.
+func (l *requestLog) count(method, path string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.reqs {
+		if r.method == method && r.path == path {
+			n++
+		}
+	}
+	return n
 }
 
 // creates returns the metadata of every create request sent since the last
@@ -173,6 +194,32 @@ func (e expectChangesOnly) CheckPlan(_ context.Context, req plancheck.CheckPlanR
 		want := slices.Sorted(slices.Values(e.attrs))
 		if !slices.Equal(changed, want) {
 			resp.Error = fmt.Errorf("%s: the plan changes %v, want only %v", e.address, changed, want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
+}
+
+// expectPriorMetadata is a plan check: the resource's metadata before the
+// planned change (after the refresh or import) is exactly want.
+type expectPriorMetadata struct {
+	address string
+	want    map[string]string
+}
+
+func (e expectPriorMetadata) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address || rc.Change == nil {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		raw, _ := before["metadata"].(map[string]any)
+		got := map[string]string{}
+		for k, v := range raw {
+			got[k], _ = v.(string)
+		}
+		if !maps.Equal(got, e.want) {
+			resp.Error = fmt.Errorf("%s: metadata before the change %v, want %v", e.address, got, e.want)
 		}
 		return
 	}

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -164,4 +168,54 @@ func TestAccMetadata_pipelineExample(t *testing.T) {
 		}
 	}
 	tf.run(true, "destroy", "-input=false", "-no-color", "-auto-approve", "-var", "pipeline_run=1842")
+}
+
+// A key the configuration sets to its default's own value: the import puts
+// it in metadata_all only (the refresh after an import cannot tell it from a
+// default), so the import plans one in-place update that changes metadata
+// alone, and applying it sends nothing to Monri; the plan after is empty.
+// (The limitation the customer page's Import section describes.)
+func TestAccMetadata_importKeyAtBothLevels(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	log := newRequestLog()
+	id := s.SeedCustomers(1, "md")[0] // merchant_customer_id md-00001
+	all := map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "payments"}
+	s.EditCustomer(id, func(c *sandbox.Customer) { c.Metadata = maps.Clone(all) })
+	config := providerConfigWith(s, `default_metadata = { managed_by = "terraform", pipeline = "ci" }`) + fmt.Sprintf(`
+import {
+  to = monri_customer.test
+  id = %q
+}
+
+resource "monri_customer" "test" {
+  merchant_customer_id = "md-00001"
+  name                 = "Customer 00001"
+  email                = "customer-00001@example.com"
+  city                 = "Sarajevo"
+  country              = "BA"
+  metadata             = { team = "payments", pipeline = "ci" }
+}
+`, id)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: log.factories(),
+		CheckDestroy:             checkDestroyed(s, &id),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						expectChangesOnly{custAddr, []string{"metadata", "updated_at"}},
+						expectPriorMetadata{custAddr, map[string]string{"team": "payments"}},
+						plancheck.ExpectKnownValue(custAddr, tfjsonpath.New("metadata_all"), mapExact(all)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: append(expectMetadata(map[string]string{"team": "payments", "pipeline": "ci"}, all),
+					expectUpdates(log, map[string][]string{custAddr: nil}),
+					checkServerCustomer(s, custAddr, wantMetadata(all))),
+			},
+		},
+	})
 }

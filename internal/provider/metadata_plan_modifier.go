@@ -24,8 +24,9 @@ package provider
 //     moving a key between the two levels changes only metadata, and an import
 //     writes into metadata only the keys that are not defaults.
 //   - Ignored keys are dropped from Monri's answer before anything else, and
-//     from both sides of every update, so they are never stored, compared or
-//     sent.
+//     from both sides of every update (also the one that adopts the customer
+//     a create with an unknown outcome made), so they are never stored,
+//     compared or sent.
 
 import (
 	"context"
@@ -355,6 +356,13 @@ func (c *metadataConfig) fields(m customerResourceModel) monri.CustomerFields {
 // that of plan. Ignored keys are on neither side, so they are never sent.
 func (c *metadataConfig) update(plan, state customerResourceModel) monri.CustomerUpdate {
 	return monri.DiffFields(c.fields(state), c.fields(plan))
+}
+
+// createOptions make a create whose outcome is unknown, when it adopts the
+// customer it finds, leave the ignored keys alone: the update that brings the
+// customer in line with the plan never sends them, not even as null.
+func (c *metadataConfig) createOptions() monri.CreateOptions {
+	return monri.CreateOptions{LeaveMetadataKey: c.ignores}
 }
 
 // resourceFromAPI maps a Monri customer to the monri_customer state that

@@ -7,6 +7,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
 func strMap(m map[string]string) types.Map {
@@ -118,5 +121,46 @@ func TestMetadataUpdate(t *testing.T) {
 	if f := testMetadataConfig.fields(customerResourceModel{customerModel: customerModel{Metadata: types.MapNull(types.StringType)},
 		MetadataAll: strMap(map[string]string{})}); f.Metadata != nil {
 		t.Errorf("create metadata %v for an empty metadata_all, want none", f.Metadata)
+	}
+}
+
+// The list resource, like the data sources, is unaffected by the provider's
+// metadata settings: with include_resource, metadata and metadata_all hold
+// all of Monri's metadata, ignored keys included and no default added.
+func TestMetadataListResourceShowsAllMetadata(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, sandbox.Options{})
+	id := s.SeedCustomers(1, "mdl")[0]
+	want := map[string]string{"team": "payments", "crm_id": "7", "app_seen": "yes"}
+	s.EditCustomer(id, func(c *sandbox.Customer) { c.Metadata = maps.Clone(want) })
+	strs := func(vs ...string) []tftypes.Value {
+		var out []tftypes.Value
+		for _, v := range vs {
+			out = append(out, tfStr(v))
+		}
+		return out
+	}
+	p := newActionProvider(t, s, map[string]tftypes.Value{
+		"default_metadata":             tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"managed_by": tfStr("terraform")}),
+		"ignore_metadata_keys":         tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, strs("crm_id")),
+		"ignore_metadata_key_prefixes": tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, strs("app_")),
+	})
+	results := p.list(nil, true, 10)
+	if len(results) != 1 {
+		t.Fatalf("%d results, want 1", len(results))
+	}
+	res := p.attrs(p.resourceType(), results[0].Resource)
+	for _, name := range []string{"metadata", "metadata_all"} {
+		var m map[string]tftypes.Value
+		if err := res[name].As(&m); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for k, v := range m {
+			got[k] = stringOf(t, v)
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("the listed resource's %s is %v, want %v", name, got, want)
+		}
 	}
 }

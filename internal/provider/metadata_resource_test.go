@@ -3,7 +3,10 @@ package provider
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -234,6 +237,11 @@ func TestAccMetadata_ignored(t *testing.T) {
 data "monri_customer" "ds" {
   id = monri_customer.test.id
 }
+
+data "monri_customers" "by_ignored_key" {
+  metadata   = { crm_id = "43" }
+  depends_on = [monri_customer.test]
+}
 `
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -312,7 +320,8 @@ data "monri_customer" "ds" {
 					}))),
 			},
 			{
-				// The data source shows all of Monri's metadata.
+				// The data sources show all of Monri's metadata, and filter
+				// by an ignored key.
 				Config: metadataTestConfig(s, settings("pipeline"), `metadata = { team = "ops" }`) + dataSource,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -320,6 +329,14 @@ data "monri_customer" "ds" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.monri_customer.ds", tfjsonpath.New("metadata"), mapExact(map[string]string{
 						"managed_by": "pipeline", "team": "ops", "crm_id": "43", "app_seen": "yes", "sync.at": "2026-12-01",
+					})),
+					statecheck.ExpectKnownValue("data.monri_customers.by_ignored_key", tfjsonpath.New("customers"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"merchant_customer_id": knownvalue.StringExact("md-1"),
+							"metadata": mapExact(map[string]string{
+								"managed_by": "pipeline", "team": "ops", "crm_id": "43", "app_seen": "yes", "sync.at": "2026-12-01",
+							}),
+						}),
 					})),
 				},
 			},
@@ -447,6 +464,25 @@ resource "terraform_data" "run" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{sameRun, serverHasRun},
 			},
+			{
+				// The whole default_metadata map is unknown until apply:
+				// the same, metadata_all unknown, then no diff.
+				Config: `
+resource "terraform_data" "defaults" {
+  input = { run = "r3", managed_by = "terraform" }
+}
+` + metadataTestConfig(s, []string{`default_metadata = terraform_data.defaults.output`}, `metadata = { team = "payments" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(custAddr, tfjsonpath.New("metadata_all")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: append(expectMetadata(map[string]string{"team": "payments"},
+					map[string]string{"run": "r3", "managed_by": "terraform", "team": "payments"}),
+					checkServerCustomer(s, custAddr, wantMetadata(map[string]string{"run": "r3", "managed_by": "terraform", "team": "payments"}))),
+			},
 		},
 	})
 }
@@ -491,9 +527,204 @@ resource "terraform_data" "k" {
 				PlanOnly:    true,
 				ExpectError: dsPhrase(`ignore_metadata_keys depends on a value that is not known until apply`),
 			},
+			{
+				// A default_metadata known only at apply is checked then,
+				// before any customer is created.
+				Config: `
+resource "terraform_data" "defaults" {
+  input = { crm_id = "1", managed_by = "terraform" }
+}
+` + metadataTestConfig(s, []string{`default_metadata = terraform_data.defaults.output`, `ignore_metadata_keys = ["crm_id"]`}, ""),
+				ExpectError: dsPhrase(`default_metadata sets the key "crm_id", which ignore_metadata_keys ignores.`),
+			},
 		},
 	})
 	if n := s.TotalRequests(); n != 0 {
 		t.Errorf("validation sent %d requests to Monri: %v", n, s.RequestCounts())
 	}
+	if n := len(s.Customers()); n != 0 {
+		t.Errorf("validation left %d customers on the sandbox", n)
+	}
+}
+
+// A create whose answer is lost is resolved by looking the customer up by
+// merchant_customer_id and adopting it, with an update when it differs from
+// the plan. Between the create and the lookup the merchant's application
+// stamps its own keys (ignored by the provider) on both customers, and on
+// "busy" someone also changes a default key and adds a key nobody ignores.
+// The adoption leaves the ignored keys alone (never sent, not even as null):
+// "quiet" gets no update at all, "busy" one that restores the default and
+// removes the stray key, and nothing else.
+func TestAccMetadata_safeCreateAdoptionLeavesIgnoredKeys(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	log := newRequestLog()
+	var mu sync.Mutex
+	edited := map[string]bool{}
+	log.onSend = func(method, path string) {
+		mid, ok := strings.CutPrefix(path, "/v2/merchants/customers/")
+		if method != http.MethodGet || !ok {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		c, found := s.CustomerByMerchantID(mid)
+		if edited[mid] || !found {
+			return
+		}
+		edited[mid] = true
+		s.EditCustomer(c.UUID, func(c *sandbox.Customer) {
+			if c.Metadata == nil {
+				c.Metadata = map[string]string{}
+			}
+			c.Metadata["crm_id"], c.Metadata["app_seen"] = "42", "yes"
+			if mid == "md-busy" {
+				c.Metadata["pipeline"], c.Metadata["stray"] = "manual", "x"
+			}
+		})
+	}
+	config := providerConfigWith(s,
+		`ignore_metadata_keys = ["crm_id"]`,
+		`ignore_metadata_key_prefixes = ["app_"]`,
+		`default_metadata = { managed_by = "terraform", pipeline = "ci" }`) + `
+resource "monri_customer" "quiet" {
+  merchant_customer_id = "md-quiet"
+  metadata             = { team = "payments" }
+}
+
+resource "monri_customer" "busy" {
+  merchant_customer_id = "md-busy"
+  metadata             = { team = "ops" }
+}
+`
+	sent := stateCheckFunc(func(statecheck.CheckStateRequest) error {
+		creates, err := log.creates()
+		if err != nil {
+			return err
+		}
+		if len(creates) != 2 {
+			return fmt.Errorf("%d create requests, want 2 (one per customer, each answer lost)", len(creates))
+		}
+		for _, m := range creates {
+			if m["managed_by"] != "terraform" || m["pipeline"] != "ci" || len(m) != 3 {
+				return fmt.Errorf("a create request's metadata is %v, want the defaults and team", m)
+			}
+		}
+		for _, mid := range []string{"md-quiet", "md-busy"} {
+			if n := log.count(http.MethodGet, "/v2/merchants/customers/"+mid); n != 1 {
+				return fmt.Errorf("%s was looked up %d times, want once", mid, n)
+			}
+		}
+		return nil
+	})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: log.factories(),
+		CheckDestroy:             noLiveCustomers(s),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					s.InjectFault(sandbox.RouteCreateCustomer, sandbox.Fault{Kind: sandbox.FaultDrop, AfterHandling: true}, 2)
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sent,
+					expectUpdates(log, map[string][]string{
+						"monri_customer.quiet": nil,
+						"monri_customer.busy":  {`{"pipeline": "ci", "stray": null}`},
+					}),
+					statecheck.ExpectKnownValue("monri_customer.quiet", tfjsonpath.New("metadata"), mapExact(map[string]string{"team": "payments"})),
+					statecheck.ExpectKnownValue("monri_customer.quiet", tfjsonpath.New("metadata_all"),
+						mapExact(map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "payments"})),
+					statecheck.ExpectKnownValue("monri_customer.busy", tfjsonpath.New("metadata"), mapExact(map[string]string{"team": "ops"})),
+					statecheck.ExpectKnownValue("monri_customer.busy", tfjsonpath.New("metadata_all"),
+						mapExact(map[string]string{"managed_by": "terraform", "pipeline": "ci", "team": "ops"})),
+					checkServerCustomer(s, "monri_customer.quiet", wantMetadata(map[string]string{
+						"managed_by": "terraform", "pipeline": "ci", "team": "payments", "crm_id": "42", "app_seen": "yes"})),
+					checkServerCustomer(s, "monri_customer.busy", wantMetadata(map[string]string{
+						"managed_by": "terraform", "pipeline": "ci", "team": "ops", "crm_id": "42", "app_seen": "yes"})),
+					stateCheckFunc(func(statecheck.CheckStateRequest) error {
+						if n := s.FaultsInjected(); n != 2 {
+							return fmt.Errorf("%d faults met, want both creates' answers lost", n)
+						}
+						if n := len(s.Customers()); n != 2 {
+							return fmt.Errorf("%d customers on the sandbox, want 2", n)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// With the shared listing (share_listings defaults to true), a lookup in the
+// same apply after a create or an update that changes only a default sees
+// the customer with the metadata Monri now holds, although a listing made
+// earlier in that apply (data.monri_customers.before, deferred to apply by
+// its unknown filter) holds the customer as it was, or not at all.
+func TestAccMetadata_sharedListingSeesWrites(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	config := func(env string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "gate" {
+  input = %[1]q
+}
+
+data "monri_customers" "before" {
+  metadata = { env = terraform_data.gate.output }
+}
+`, env) + providerConfigWith(s, fmt.Sprintf(`default_metadata = { env = %q }`, env)) + `
+resource "monri_customer" "test" {
+  merchant_customer_id = "md-1"
+  metadata             = { team = "payments" }
+  depends_on           = [data.monri_customers.before]
+}
+
+data "monri_customers" "after" {
+  metadata   = { env = terraform_data.gate.output }
+  depends_on = [monri_customer.test]
+}
+`
+	}
+	found := func(env string) []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.monri_customers.before", tfjsonpath.New("customers"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectKnownValue("data.monri_customers.after", tfjsonpath.New("customers"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"merchant_customer_id": knownvalue.StringExact("md-1"),
+					"metadata":             mapExact(map[string]string{"env": env, "team": "payments"}),
+				}),
+			})),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             noLiveCustomers(s),
+		Steps: []resource.TestStep{
+			{
+				Config:            config("test"),
+				ConfigStateChecks: found("test"),
+			},
+			{
+				Config: config("staging"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(custAddr, plancheck.ResourceActionUpdate),
+						expectChangesOnly{custAddr, []string{"metadata_all", "updated_at"}},
+					},
+				},
+				ConfigStateChecks: found("staging"),
+			},
+		},
+	})
 }
