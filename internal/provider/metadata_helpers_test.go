@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -224,4 +225,20 @@ func (e expectPriorMetadata) CheckPlan(_ context.Context, req plancheck.CheckPla
 		return
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
+}
+
+// driftMetadata writes metadata keys out of band through the sandbox's
+// drift endpoint, POST /sandbox/customers/{uuid}/metadata (body: a
+// {"metadata": {...}} object; null removes a key).
+func driftMetadata(t *testing.T, s *sandbox.Server, uuid, body string) {
+	t.Helper()
+	resp, err := http.Post(s.URL()+"/sandbox/customers/"+uuid+"/metadata", "application/json", strings.NewReader(body)) //nolint:noctx // a test's loopback request
+	if err != nil {
+		t.Fatalf("drift endpoint: %v", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("drift endpoint: HTTP %d: %s", resp.StatusCode, b)
+	}
 }

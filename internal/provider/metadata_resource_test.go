@@ -263,11 +263,9 @@ data "monri_customers" "by_ignored_key" {
 				// the plan is empty and the state does not hold them.
 				PreConfig: func() {
 					log.reset()
-					if !s.EditCustomer(id, func(c *sandbox.Customer) {
-						c.Metadata["crm_id"], c.Metadata["app_seen"], c.Metadata["sync.at"] = "42", "yes", "2026-12-01"
-					}) {
-						t.Fatal("editing the customer on the sandbox failed")
-					}
+					// Through the sandbox's drift endpoint, as a pipeline
+					// would emulate its application.
+					driftMetadata(t, s, id, `{"metadata": {"crm_id": "42", "app_seen": "yes", "sync.at": "2026-12-01"}}`)
 				},
 				Config: metadataTestConfig(s, settings("terraform"), `metadata = { team = "payments" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

@@ -73,6 +73,7 @@ func (s *Server) newSandboxMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /sandbox/customers/{uuid}/payment-methods", s.sandboxAttachCard)
 	mux.HandleFunc("POST /sandbox/customers/{uuid}/delete", s.sandboxDelete)
+	mux.HandleFunc("POST /sandbox/customers/{uuid}/metadata", s.sandboxMetadata)
 	mux.HandleFunc("GET /sandbox/stats", s.sandboxStats)
 	mux.HandleFunc("GET /sandbox/export", s.sandboxExport)
 	mux.HandleFunc("POST /sandbox/reset-counters", s.sandboxResetCounters)
@@ -125,6 +126,60 @@ func (s *Server) sandboxAttachCard(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, paymentMethodView(pm, s.variantsNow()))
 	}
+}
+
+// metadataDriftRequest is the body of POST /sandbox/customers/{uuid}/metadata:
+// keys to set, and keys to remove (null).
+type metadataDriftRequest struct {
+	Metadata map[string]*string `json:"metadata"`
+}
+
+// sandboxMetadata writes metadata keys out of band (drift), as another system
+// writing to the same customer would: each key given is set, a null removes
+// it, other keys stay. It answers the customer as the API shows it.
+func (s *Server) sandboxMetadata(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(w, r)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	var req metadataDriftRequest
+	if e := decodeStrict(body, &req); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	if len(req.Metadata) == 0 {
+		writeAPIError(w, invalidRequest(http.StatusBadRequest, `metadata is required: an object of keys to set (a string) or remove (null), such as {"metadata": {"crm_id": "42"}}`))
+		return
+	}
+	for k := range req.Metadata {
+		if k == "" {
+			writeAPIError(w, invalidRequest(http.StatusBadRequest, "metadata keys must not be empty"))
+			return
+		}
+	}
+	uuid := r.PathValue("uuid")
+	if c, ok := s.Customer(uuid); !ok || c.Deleted {
+		writeAPIError(w, errCustomerNotFound)
+		return
+	}
+	if !s.EditCustomer(uuid, func(c *Customer) {
+		if c.Metadata == nil {
+			c.Metadata = map[string]string{}
+		}
+		for k, v := range req.Metadata {
+			if v == nil {
+				delete(c.Metadata, k)
+			} else {
+				c.Metadata[k] = *v
+			}
+		}
+	}) {
+		writeAPIError(w, serverError("the customer could not be edited"))
+		return
+	}
+	c, _ := s.Customer(uuid)
+	writeJSON(w, http.StatusOK, customerView(&c, s.variantsNow(), KeyDefault))
 }
 
 func (s *Server) sandboxDelete(w http.ResponseWriter, r *http.Request) {

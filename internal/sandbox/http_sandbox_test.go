@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -63,6 +64,21 @@ func TestSandboxEndpoints(t *testing.T) {
 	if e.s.FaultsInjected() != 4 {
 		t.Fatalf("FaultsInjected = %d", e.s.FaultsInjected())
 	}
+
+	// Out-of-band metadata: keys set and removed, others kept.
+	e.s.EditCustomer(uuid, func(c *Customer) { c.Metadata = map[string]string{"tier": "gold", "old": "x"} })
+	r = sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/metadata", `{"metadata":{"crm_id":"42","old":null}}`)
+	expectStatus(t, r, http.StatusOK)
+	if c, _ := e.s.Customer(uuid); !maps.Equal(c.Metadata, map[string]string{"tier": "gold", "crm_id": "42"}) {
+		t.Fatalf("metadata after the drift endpoint: %v", c.Metadata)
+	}
+	if got := e.do(http.MethodGet, "/v2/customers/"+uuid, ""); !bytes.Contains(got.body, []byte(`"crm_id":"42"`)) {
+		t.Fatalf("the API does not show the drifted key: %s", got.body)
+	}
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/metadata", `{}`), http.StatusBadRequest, "metadata is required")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/metadata", `{"metadata":{"":"x"}}`), http.StatusBadRequest, "must not be empty")
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/metadata", `{"metadata":{"a":1}}`), http.StatusBadRequest)
+	expectError(t, sandbox(http.MethodPost, "/sandbox/customers/nope/metadata", `{"metadata":{"a":"b"}}`), http.StatusNotFound)
 
 	// Out-of-band delete.
 	r = sandbox(http.MethodPost, "/sandbox/customers/"+uuid+"/delete", ``)
@@ -222,6 +238,7 @@ func TestSandboxPostNeedsJSON(t *testing.T) {
 		{"/sandbox/faults/clear", ``},
 		{"/sandbox/reset-counters", ``},
 		{"/sandbox/customers/" + uuid + "/delete", ``},
+		{"/sandbox/customers/" + uuid + "/metadata", `{"metadata":{"a":"b"}}`},
 		{"/sandbox/customers/" + uuid + "/payment-methods", `{}`},
 	}
 	for _, p := range posts {
