@@ -71,7 +71,8 @@ func (e *PartialDeleteError) Unwrap() error { return e.Err }
 
 // DeleteCustomers deletes every customer matching f, which must select on
 // something besides the deleted flag (a filter that matches every customer
-// is refused). It lists afresh (never from the shared listing), fails with a
+// is refused). It lists afresh (never from the shared listing), bounded by
+// Config.MaxListingItems (a *ListingLimitError), fails with a
 // *TooManyMatchesError before deleting any when more than opts.MaxDeletes
 // match, then deletes them with opts.Concurrency deletes in flight. A
 // customer already gone counts as deleted. A failure stops new deletes and
@@ -87,7 +88,9 @@ func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts Del
 		return nil, fmt.Errorf("max deletes %d: at least 1", opts.MaxDeletes)
 	}
 	var matched []Customer
-	lo := PageOptions{MaxConcurrentPages: c.maxConcurrentPages}
+	// Bounded by Config.MaxListingItems like every listing: a server that
+	// never ends the listing cannot keep the action paging.
+	lo := c.listingOptions(PageOptions{}, "/v2/customers")
 	n, st, err := eachCustomer(ctx, f, lo, c.ListCustomers, func(cu Customer) bool {
 		matched = append(matched, cu)
 		return true
@@ -98,6 +101,15 @@ func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts Del
 	}
 	if len(matched) > opts.MaxDeletes {
 		return nil, &TooManyMatchesError{Matched: len(matched), MaxDeletes: opts.MaxDeletes}
+	}
+	// A uuid of "." or ".." cannot be sent (checkPath would refuse its
+	// DELETE): refuse the listing before deleting any customer, rather
+	// than stop half-way.
+	for _, cu := range matched {
+		if IsDotSegment(cu.UUID) {
+			return nil, fmt.Errorf("listing the customers to delete: a matching customer has the uuid %q, which cannot be sent in a "+
+				"request path: %w", cu.UUID, ErrDotSegment)
+		}
 	}
 	res := &DeleteResult{Matched: matched}
 	progress := func(p DeleteProgress) {
