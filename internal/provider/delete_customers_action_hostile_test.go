@@ -66,7 +66,7 @@ func TestDeleteCustomersAction_hostile(t *testing.T) {
 		t.Parallel()
 		s := start(t)
 		p := newActionProvider(t, s, map[string]tftypes.Value{"max_concurrent_pages": tfNum(1)})
-		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: []byte(`{"status":"approved","data":[`+
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: []byte(`{"status":"approved","data":[` +
 			`{"uuid":"..","merchant_customer_id":"ci-dot","metadata":{},"deleted":false,"created_at":"2026-01-01T00:00:00Z"}]}`)}, 1)
 		_, diags := p.invokeAction(cfg)
 		wantDiag(t, diags, `Unable to Delete Monri Customers: Nothing was deleted\. listing the customers to delete: `+
