@@ -49,11 +49,27 @@ data "monri_customer_payment_methods" "cards" {
 				Config:      providerConfig(s) + customers,
 				ExpectError: bounded(300),
 			},
+			// share_listings (on by default) served the lookups above from
+			// one listing; without it each pages on its own, bounded alike.
+			{
+				Config:      providerConfigWith(s, "max_listing_items = 400", "share_listings = false") + customers,
+				ExpectError: regexp.MustCompile(`Unable to List Monri Customers(?s:.*)` + bounded(400).String()),
+			},
+			// A lookup by email needs the whole listing: the shared one.
+			{
+				Config: providerConfigWith(s, "max_listing_items = 200") + `
+data "monri_customer" "by_email" {
+  email = "nobody@example.com"
+}
+`,
+				ExpectError: bounded(200),
+			},
 		},
 	})
 }
 
-// max_listing_items must be at least 1, in the block and in the environment.
+// max_listing_items must be at least 1, in the block and in the
+// environment; MONRI_SHARE_LISTINGS must be a boolean.
 func TestAccListingBound_invalidSetting(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	resource.Test(t, resource.TestCase{
@@ -68,6 +84,14 @@ func TestAccListingBound_invalidSetting(t *testing.T) {
 				PreConfig:   func() { t.Setenv("MONRI_MAX_LISTING_ITEMS", "lots") },
 				Config:      providerConfig(s) + "data \"monri_customers\" \"all\" {}\n",
 				ExpectError: dsPhrase(`The environment variable MONRI_MAX_LISTING_ITEMS (max_listing_items) is "lots"; it must be a whole number, at least 1.`),
+			},
+			{
+				PreConfig: func() {
+					t.Setenv("MONRI_MAX_LISTING_ITEMS", "")
+					t.Setenv("MONRI_SHARE_LISTINGS", "sometimes")
+				},
+				Config:      providerConfig(s) + "data \"monri_customers\" \"all\" {}\n",
+				ExpectError: dsPhrase(`The environment variable MONRI_SHARE_LISTINGS (share_listings) is "sometimes"; it must be true or false.`),
 			},
 		},
 	})
