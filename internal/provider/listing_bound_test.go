@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
@@ -155,4 +157,26 @@ data "monri_customers" "all" {
 			},
 		},
 	})
+}
+
+// The list resource is bounded like the data sources: with a filter that
+// matches nothing, Terraform's limit never stops it, and an endless listing
+// stops at max_listing_items with the same error, with share_listings on
+// (the default) and off.
+func TestProtocolListResource_endlessListing(t *testing.T) {
+	t.Parallel()
+	for _, share := range []bool{true, false} {
+		s := startSandbox(t, sandbox.Options{})
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
+		p := newActionProvider(t, s, map[string]tftypes.Value{"max_listing_items": tfNum(400), "share_listings": tfBool(share)})
+		results := p.list(map[string]tftypes.Value{"email": tfStr("nobody@example.com")}, false, 100)
+		var diags []*tfprotov6.Diagnostic
+		for _, r := range results {
+			diags = append(diags, r.Diagnostics...)
+		}
+		wantDiag(t, diags, `stopped after 400 items: that is max_listing_items \(provider block; or the MONRI_MAX_LISTING_ITEMS`)
+		if n := s.RequestCount(sandbox.RouteListCustomers); n > 400/100+4+1 {
+			t.Errorf("share_listings %v: %d list requests, want at most %d", share, n, 400/100+4+1)
+		}
+	}
 }
