@@ -168,8 +168,8 @@ func (c foreignSurvives) check() error {
 
 // A create answered with another customer's record stores the customer the
 // provider created (looked up by merchant_customer_id), never the other
-// one; an update answered so is an error that keeps the state; the other
-// customer survives every apply and the destroy.
+// one; an update, a refresh or a delete answered so is an error that keeps
+// the state; the other customer survives every apply and the destroy.
 func TestAccHostileAnswers_foreignCustomer(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	foreign := s.SeedCustomers(1, "foreign")[0]
@@ -223,12 +223,50 @@ resource "monri_customer" "test" {
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
+			{
+				// A refresh answered with the other customer is an error.
+				PreConfig: func() { s.InjectFault(sandbox.RouteGetCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Renamed"),
+				ExpectError: regexp.MustCompile(`Unable to Read Monri Customer(?s:.*)` + dsPhrase(`contradicts the request: the request's uuid is "`).String() +
+					`[0-9a-f-]{36}` + dsPhrase(fmt.Sprintf(`", the answer's is %q`, foreign)).String()),
+			},
+			{
+				// ... that kept the state: same customer, nothing to do.
+				Config: config("Renamed"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("id"), sameString{&id}),
+					survives,
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// A delete answered with the other customer is an error too;
+				// the final destroy then finds the customer gone.
+				PreConfig: func() { s.InjectFault(sandbox.RouteDeleteCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Renamed"),
+				Destroy:   true,
+				ExpectError: regexp.MustCompile(`Unable to Delete Monri Customer(?s:.*)` + dsPhrase(`contradicts the request: the request's uuid is "`).String() +
+					`[0-9a-f-]{36}` + dsPhrase(fmt.Sprintf(`", the answer's is %q`, foreign)).String()),
+			},
 		},
 	})
 	if n := len(s.LiveCustomers()); n != 1 {
 		t.Errorf("%d live customers after the destroy, want 1 (the foreign one): %+v", n, s.LiveCustomers())
 	}
 }
+
+// sameString is a knownvalue.Check that a string equals *p when the check
+// runs (p is set by an earlier step).
+type sameString struct{ p *string }
+
+func (c sameString) CheckValue(v any) error {
+	if got, ok := v.(string); !ok || got != *c.p {
+		return fmt.Errorf("value %v, want %q", v, *c.p)
+	}
+	return nil
+}
+
+func (c sameString) String() string { return *c.p }
 
 // Without a merchant_customer_id the create answered with another
 // customer's record is an error naming both; nothing is stored, and the
