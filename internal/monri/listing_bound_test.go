@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -186,4 +187,40 @@ func TestListing_sharedNotPoisoned(t *testing.T) {
 			t.Fatalf("after the failed create: %d customers, %v; want the one it created", len(got), err)
 		}
 	})
+}
+
+// Memory stays bounded while an endless listing runs: without a shared
+// listing, streaming through EachCustomer keeps only the de-duplication set
+// (16 bytes of key per item, plus the map's overhead), not the items. The
+// live heap is sampled every 10,000 items: it grows by about 2 MiB; kept,
+// the 50,000 customers of the endless pages would add about 18 MiB.
+func TestListing_endlessMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pages 50,000 items")
+	}
+	s := startSandbox(t, sandbox.Options{})
+	s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
+	c, _ := newTestClient(t, s, func(c *Config) { c.MaxListingItems = 50_000 })
+	live := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base, peak, n := live(), uint64(0), 0
+	err := c.EachCustomer(context.Background(), CustomerFilter{}, PageOptions{}, func(Customer) bool {
+		if n++; n%10_000 == 0 {
+			peak = max(peak, live())
+		}
+		return true
+	})
+	var le *ListingLimitError
+	if !errors.As(err, &le) || n != 50_000 {
+		t.Fatalf("%d customers, err %v; want 50,000 and a ListingLimitError", n, err)
+	}
+	growth := float64(peak-min(peak, base)) / (1 << 20)
+	t.Logf("live heap grew by %.1f MiB over 50,000 items", growth)
+	if growth > 8 {
+		t.Errorf("the live heap grew by %.1f MiB while listing 50,000 items, want under 8 MiB (only the de-duplication set)", growth)
+	}
 }
