@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -116,4 +117,25 @@ func TestDeleteCustomersAction_hostile(t *testing.T) {
 			`Monri answered HTTP 403 to DELETE /v2/customers/[0-9a-f-]+ \(forbidden\): "digest \*\*\* for key \*\*\*"`)
 		noSecret(t, diagString(diags))
 	})
+}
+
+// Invalid UTF-8 in any of the action's strings (possible through TF_VAR_…)
+// is refused at validation, naming the attribute; nothing is listed.
+func TestDeleteCustomersAction_invalidUTF8(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, sandbox.Options{})
+	p := newActionProvider(t, s, nil)
+	for name, vals := range map[string]map[string]tftypes.Value{
+		"merchant_customer_id_prefix": {"merchant_customer_id_prefix": tfStr(badUTF8)},
+		"email":                       {"email": tfStr(badUTF8)},
+		"created_before":              {"email": tfStr("a@example.com"), "created_before": tfStr(badUTF8)},
+		`metadata["team"]`: {"metadata": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String},
+			map[string]tftypes.Value{"team": tfStr(badUTF8)})},
+	} {
+		vals["max_deletes"] = tfNum(10)
+		wantDiag(t, p.validateAction(vals), `Invalid UTF-8: Attribute `+regexp.QuoteMeta(name)+` value must be valid UTF-8`)
+	}
+	if n := len(s.RequestCounts()); n != 0 {
+		t.Errorf("requests were sent: %v", s.RequestCounts())
+	}
 }
