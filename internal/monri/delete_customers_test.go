@@ -235,6 +235,31 @@ func TestDeleteCustomers_hostile(t *testing.T) {
 		}
 	})
 
+	t.Run("listing that mixes customers up", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		keep := s.SeedCustomers(1, "keep")[0]
+		s.SeedCustomers(3, "tmp")
+		// The first page lists the kept customer under a matching
+		// merchant_customer_id, as a cache that mixed answers up would.
+		page := fmt.Sprintf(`{"status":"approved","data":[{"uuid":%q,"merchant_customer_id":"tmp-mixed","metadata":{},`+
+			`"deleted":false,"created_at":"2026-01-01T00:00:00Z"}]}`, keep)
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: []byte(page)}, 1)
+		c, rec := newTestClient(t, s, func(c *Config) { c.MaxConcurrentPages = 1 })
+		_, err := c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10, Concurrency: 1})
+		var nlm *NoLongerMatchesError
+		if !errors.As(err, &nlm) || nlm.UUID != keep {
+			t.Fatalf("err = %v, want a NoLongerMatchesError for %s", err, keep)
+		}
+		wantErrContains(t, err, "does not match", "not deleted")
+		if cu, ok := s.Customer(keep); !ok || cu.Deleted {
+			t.Errorf("the customer %s that did not match was deleted", keep)
+		}
+		if n := deletes(rec); n != 0 {
+			t.Errorf("%d DELETE requests, want none (the first customer stopped the deleting)", n)
+		}
+	})
+
 	t.Run("DELETE answered with another customer", func(t *testing.T) {
 		t.Parallel()
 		s := startSandbox(t, sandbox.Options{})

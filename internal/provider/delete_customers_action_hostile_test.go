@@ -139,3 +139,25 @@ func TestDeleteCustomersAction_invalidUTF8(t *testing.T) {
 		t.Errorf("requests were sent: %v", s.RequestCounts())
 	}
 }
+
+// A listing that mixes customers up (a customer that does not match listed
+// under a matching merchant_customer_id) never gets it deleted: each
+// customer is read again before its delete.
+func TestDeleteCustomersAction_mixedListing(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, sandbox.Options{})
+	keep := s.SeedCustomers(1, "keep")[0]
+	kc, _ := s.Customer(keep)
+	s.SeedCustomers(3, "ci")
+	p := newActionProvider(t, s, map[string]tftypes.Value{"max_concurrent_pages": tfNum(1)})
+	s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: fmt.Appendf(nil,
+		`{"status":"approved","data":[{"uuid":%q,"merchant_customer_id":"ci-mixed","metadata":{},"deleted":false,`+
+			`"created_at":"2026-01-01T00:00:00Z"}]}`, keep)}, 1)
+	_, diags := p.invokeAction(map[string]tftypes.Value{"max_deletes": tfNum(100), "merchant_customer_id_prefix": tfStr("ci-")})
+	wantDiag(t, diags, `(?s)Unable to Delete All Matching Monri Customers: A delete failed, so no further delete was sent\. `+
+		`customer `+keep+`: listed as matching the filters, but read again before its delete it does not match`+
+		`.*Not deleted \(\d\):.*`+keep)
+	if err := (foreignSurvives{s: s, uuid: keep, want: kc}).check(); err != nil {
+		t.Error(err)
+	}
+}
