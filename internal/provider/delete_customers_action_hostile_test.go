@@ -38,6 +38,13 @@ func TestDeleteCustomersAction_hostile(t *testing.T) {
 			t.Errorf("%d live customers, want the 4 seeded: nothing deleted", n)
 		}
 	}
+	wantNoDelete := func(t *testing.T, s *sandbox.Server) {
+		t.Helper()
+		if n := s.RequestCount(sandbox.RouteDeleteCustomer); n != 0 {
+			t.Errorf("%d DELETE requests, want none", n)
+		}
+		wantAllLive(t, s)
+	}
 	noSecret := func(t *testing.T, text string) {
 		t.Helper()
 		for _, secret := range []string{authToken, merchantKey, hex64, hex64[:24]} {
@@ -57,10 +64,7 @@ func TestDeleteCustomersAction_hostile(t *testing.T) {
 			wantDiag(t, diags, `Unable to Delete Monri Customers: Nothing was deleted\. The listing of /v2/customers stopped after 300 items: `+
 				`that is max_listing_items \(provider block; or the MONRI_MAX_LISTING_ITEMS environment variable`)
 		}
-		if n := s.RequestCount(sandbox.RouteDeleteCustomer); n != 0 {
-			t.Errorf("%d DELETE requests, want none", n)
-		}
-		wantAllLive(t, s)
+		wantNoDelete(t, s)
 	})
 
 	t.Run("uuid .. in the listing", func(t *testing.T) {
@@ -72,10 +76,7 @@ func TestDeleteCustomersAction_hostile(t *testing.T) {
 		_, diags := p.invokeAction(cfg)
 		wantDiag(t, diags, `Unable to Delete Monri Customers: Nothing was deleted\. listing the customers to delete: `+
 			`a matching customer has the uuid "\.\.", which cannot be sent in a request path`)
-		if n := s.RequestCount(sandbox.RouteDeleteCustomer); n != 0 {
-			t.Errorf("%d DELETE requests, want none", n)
-		}
-		wantAllLive(t, s)
+		wantNoDelete(t, s)
 	})
 
 	t.Run("DELETE answered with another customer", func(t *testing.T) {
