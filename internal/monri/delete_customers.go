@@ -69,12 +69,46 @@ func (e *PartialDeleteError) Error() string {
 
 func (e *PartialDeleteError) Unwrap() error { return e.Err }
 
+// NoLongerMatchesError is DeleteCustomers' refusal to delete customer UUID,
+// which the listing said matched and Monri, asked for it just before the
+// delete, describes as not matching: the listing mixed customers up (a cache
+// or proxy in between) or the customer changed since. It was not deleted.
+type NoLongerMatchesError struct {
+	UUID string
+}
+
+func (e *NoLongerMatchesError) Error() string {
+	return "listed as matching the filters, but read again before its delete it does not match " +
+		"(the listing mixed customers up, or the customer changed since): not deleted"
+}
+
+// confirmMatch reads the customer again and fails unless it still matches
+// f, so that a listing that mixed customers up never gets a customer that
+// does not match deleted. A customer gone since is ErrNotFound.
+func (c *Client) confirmMatch(ctx context.Context, f CustomerFilter, listed Customer) error {
+	now, err := c.GetCustomer(ctx, listed.UUID)
+	if err != nil {
+		return err
+	}
+	ok, err := f.match(now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &NoLongerMatchesError{UUID: listed.UUID}
+	}
+	return nil
+}
+
 // DeleteCustomers deletes every customer matching f, which must select on
 // something besides the deleted flag (a filter that matches every customer
-// is refused). It lists afresh (never from the shared listing), fails with a
+// is refused). It lists afresh (never from the shared listing), bounded by
+// Config.MaxListingItems (a *ListingLimitError), fails with a
 // *TooManyMatchesError before deleting any when more than opts.MaxDeletes
-// match, then deletes them with opts.Concurrency deletes in flight. A
-// customer already gone counts as deleted. A failure stops new deletes and
+// match, then deletes them with opts.Concurrency deletes in flight, each
+// read again first and deleted only if it still matches (otherwise a
+// *NoLongerMatchesError stops the deleting). A customer already gone counts
+// as deleted. A failure stops new deletes and
 // is a *PartialDeleteError saying which customers were and were not deleted.
 func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts DeleteOptions) (*DeleteResult, error) {
 	if err := f.Validate(); err != nil {
@@ -87,7 +121,9 @@ func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts Del
 		return nil, fmt.Errorf("max deletes %d: at least 1", opts.MaxDeletes)
 	}
 	var matched []Customer
-	lo := PageOptions{MaxConcurrentPages: c.maxConcurrentPages}
+	// Bounded by Config.MaxListingItems like every listing: a server that
+	// never ends the listing cannot keep the action paging.
+	lo := c.listingOptions(PageOptions{}, "/v2/customers")
 	n, st, err := eachCustomer(ctx, f, lo, c.ListCustomers, func(cu Customer) bool {
 		matched = append(matched, cu)
 		return true
@@ -98,6 +134,15 @@ func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts Del
 	}
 	if len(matched) > opts.MaxDeletes {
 		return nil, &TooManyMatchesError{Matched: len(matched), MaxDeletes: opts.MaxDeletes}
+	}
+	// A uuid of "." or ".." cannot be sent (checkPath would refuse its
+	// DELETE): refuse the listing before deleting any customer, rather
+	// than stop half-way.
+	for _, cu := range matched {
+		if IsDotSegment(cu.UUID) {
+			return nil, fmt.Errorf("listing the customers to delete: a matching customer has the uuid %q, which cannot be sent in a "+
+				"request path: %w", cu.UUID, ErrDotSegment)
+		}
 	}
 	res := &DeleteResult{Matched: matched}
 	progress := func(p DeleteProgress) {
@@ -138,7 +183,10 @@ func (c *Client) DeleteCustomers(ctx context.Context, f CustomerFilter, opts Del
 		wg.Go(func() {
 			for i := take(); i >= 0; i = take() {
 				cu := matched[i]
-				err := c.DeleteCustomer(ctx, cu.UUID)
+				err := c.confirmMatch(ctx, f, cu)
+				if err == nil {
+					err = c.DeleteCustomer(ctx, cu.UUID)
+				}
 				gone := errors.Is(err, ErrNotFound)
 				mu.Lock()
 				if err != nil && !gone {

@@ -3,11 +3,13 @@ package monri
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
@@ -161,4 +163,166 @@ func uuidsOfSandbox(cs []sandbox.Customer) []string {
 		out[i] = cs[i].UUID
 	}
 	return out
+}
+
+// A hostile listing or answer never makes DeleteCustomers delete a customer
+// that did not match, send a path with a dot segment, run forever, or quote
+// a secret.
+func TestDeleteCustomers_hostile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := CustomerFilter{MerchantCustomerIDPrefix: "tmp-"}
+	deletes := func(rec *recorder) int {
+		n := 0
+		for _, r := range rec.all() {
+			if r.Method == http.MethodDelete {
+				n++
+			}
+		}
+		return n
+	}
+
+	t.Run("endless listing", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		s.SeedCustomers(3, "tmp")
+		// Every page holds 100 customers never seen before, endless-N: they
+		// match a prefix filter of "endless-" and no other.
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
+		// An unbounded listing fails here in a minute rather than hang.
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		for _, filter := range []CustomerFilter{f, {MerchantCustomerIDPrefix: "endless-"}} {
+			c, rec := newTestClient(t, s, func(c *Config) { c.MaxListingItems = 500; c.MaxConcurrentPages = 2 })
+			_, err := c.DeleteCustomers(ctx, filter, DeleteOptions{MaxDeletes: 1_000_000})
+			var le *ListingLimitError
+			if !errors.As(err, &le) || le.Limit != 500 {
+				t.Fatalf("filter %+v: err = %v, want a ListingLimitError of 500", filter, err)
+			}
+			wantErrContains(t, err, "listing the customers to delete", "stopped after 500 items")
+			if n := deletes(rec); n != 0 {
+				t.Errorf("filter %+v: %d DELETE requests, want none", filter, n)
+			}
+			if n := len(rec.all()); n > 500/100+2+1 {
+				t.Errorf("filter %+v: %d requests, want at most %d", filter, n, 500/100+2+1)
+			}
+		}
+		if n := len(s.LiveCustomers()); n != 3 {
+			t.Errorf("%d live customers, want the 3 seeded", n)
+		}
+	})
+
+	t.Run("uuid .. in the listing", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		doomed := s.SeedCustomers(3, "tmp")
+		page := `{"status":"approved","data":[` +
+			`{"uuid":"..","merchant_customer_id":"tmp-dot","metadata":{},"deleted":false,"created_at":"2026-01-01T00:00:00Z"}]}`
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: []byte(page)}, 1)
+		c, rec := newTestClient(t, s, func(c *Config) { c.MaxConcurrentPages = 1 })
+		_, err := c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10})
+		if !errors.Is(err, ErrDotSegment) {
+			t.Fatalf("err = %v, want ErrDotSegment", err)
+		}
+		wantErrContains(t, err, `the uuid ".."`)
+		for _, r := range rec.all() {
+			if r.Method == http.MethodDelete || strings.Contains(r.URI, "/..") {
+				t.Errorf("sent %s %s", r.Method, r.URI)
+			}
+		}
+		if n := len(s.LiveCustomers()); n != len(doomed) {
+			t.Errorf("%d live customers, want %d: nothing deleted", n, len(doomed))
+		}
+	})
+
+	t.Run("listing that mixes customers up", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		keep := s.SeedCustomers(1, "keep")[0]
+		s.SeedCustomers(3, "tmp")
+		// The first page lists the kept customer under a matching
+		// merchant_customer_id, as a cache that mixed answers up would.
+		page := fmt.Sprintf(`{"status":"approved","data":[{"uuid":%q,"merchant_customer_id":"tmp-mixed","metadata":{},`+
+			`"deleted":false,"created_at":"2026-01-01T00:00:00Z"}]}`, keep)
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Body: []byte(page)}, 1)
+		c, rec := newTestClient(t, s, func(c *Config) { c.MaxConcurrentPages = 1 })
+		_, err := c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10, Concurrency: 1})
+		var nlm *NoLongerMatchesError
+		if !errors.As(err, &nlm) || nlm.UUID != keep {
+			t.Fatalf("err = %v, want a NoLongerMatchesError for %s", err, keep)
+		}
+		wantErrContains(t, err, "does not match", "not deleted")
+		if cu, ok := s.Customer(keep); !ok || cu.Deleted {
+			t.Errorf("the customer %s that did not match was deleted", keep)
+		}
+		if n := deletes(rec); n != 0 {
+			t.Errorf("%d DELETE requests, want none (the first customer stopped the deleting)", n)
+		}
+	})
+
+	t.Run("DELETE answered with another customer", func(t *testing.T) {
+		t.Parallel()
+		s := startSandbox(t, sandbox.Options{})
+		foreign := s.SeedCustomers(1, "foreign")[0]
+		s.SeedCustomers(3, "tmp")
+		fc, _ := s.Customer(foreign)
+		s.InjectFault(sandbox.RouteDeleteCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1)
+		c, rec := newTestClient(t, s, nil)
+		res, err := c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10, Concurrency: 1})
+		var partial *PartialDeleteError
+		if !errors.As(err, &partial) {
+			t.Fatalf("err = %v, want a PartialDeleteError", err)
+		}
+		var ce *ContradictingAnswerError
+		if !errors.As(err, &ce) || ce.UUID != foreign {
+			t.Fatalf("err = %v, want a contradiction naming %s", err, foreign)
+		}
+		if len(partial.Deleted) != 0 || len(partial.NotDeleted) != 3 || len(res.Deleted) != 0 {
+			t.Errorf("deleted %d, not deleted %d; want 0 and 3 (the contradicted one is not counted as deleted)",
+				len(partial.Deleted), len(partial.NotDeleted))
+		}
+		if n := deletes(rec); n != 1 {
+			t.Errorf("%d DELETE requests, want 1 (none after the contradiction)", n)
+		}
+		for _, r := range rec.all() {
+			if r.Method == http.MethodDelete && strings.Contains(r.URI, foreign) {
+				t.Errorf("sent DELETE %s to the foreign customer", r.URI)
+			}
+		}
+		if cu, ok := s.Customer(foreign); !ok || cu.Deleted {
+			t.Errorf("the foreign customer %s is gone", foreign)
+		}
+		for _, cu := range partial.NotDeleted {
+			if cu.UUID == foreign {
+				t.Errorf("the foreign customer is reported as a match")
+			}
+		}
+	})
+
+	t.Run("secrets in answers", func(t *testing.T) {
+		t.Parallel()
+		hex64 := strings.Repeat("0a1b2c3d", 8)
+		s := startSandbox(t, sandbox.Options{})
+		s.SeedCustomers(2, "tmp")
+		token, key := s.Credentials()
+		echo := fmt.Sprintf(`{"client_id":%q,"client_secret":%q} Authorization: WP3-v2.1 %s 1700000000 %s`, token, key, token, hex64)
+		// A listing that fails, then a DELETE that fails, each echoing the
+		// credentials as a debugging proxy does.
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultBody, Status: http.StatusBadGateway,
+			ContentType: "text/plain", Body: []byte(echo)}, 1)
+		c, _ := newTestClient(t, s, func(c *Config) { c.MaxRetries = 0 })
+		_, err := c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10})
+		assertNoSecret(t, err, key, token, hex64)
+		wantErrContains(t, err, "listing the customers to delete", "HTTP 502")
+
+		s.InjectFault(sandbox.RouteDeleteCustomer, sandbox.Fault{Kind: sandbox.FaultBody, Status: http.StatusForbidden,
+			Body: []byte(`{"status":"forbidden","message":"key ` + key + ` digest ` + hex64 + `"}`)}, 1)
+		_, err = c.DeleteCustomers(ctx, f, DeleteOptions{MaxDeletes: 10, Concurrency: 1})
+		var partial *PartialDeleteError
+		if !errors.As(err, &partial) {
+			t.Fatalf("err = %v, want a PartialDeleteError", err)
+		}
+		assertNoSecret(t, err, key, hex64)
+		wantErrContains(t, err, "deleted 0 of 2", "HTTP 403")
+	})
 }

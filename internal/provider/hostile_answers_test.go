@@ -168,8 +168,8 @@ func (c foreignSurvives) check() error {
 
 // A create answered with another customer's record stores the customer the
 // provider created (looked up by merchant_customer_id), never the other
-// one; an update answered so is an error that keeps the state; the other
-// customer survives every apply and the destroy.
+// one; an update, a refresh or a delete answered so is an error that keeps
+// the state; the other customer survives every apply and the destroy.
 func TestAccHostileAnswers_foreignCustomer(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	foreign := s.SeedCustomers(1, "foreign")[0]
@@ -223,12 +223,50 @@ resource "monri_customer" "test" {
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
+			{
+				// A refresh answered with the other customer is an error.
+				PreConfig: func() { s.InjectFault(sandbox.RouteGetCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Renamed"),
+				ExpectError: regexp.MustCompile(`Unable to Read Monri Customer(?s:.*)` + dsPhrase(`contradicts the request: the request's uuid is "`).String() +
+					`[0-9a-f-]{36}` + dsPhrase(fmt.Sprintf(`", the answer's is %q`, foreign)).String()),
+			},
+			{
+				// ... that kept the state: same customer, nothing to do.
+				Config: config("Renamed"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(custAddr, tfjsonpath.New("id"), sameString{&id}),
+					survives,
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// A delete answered with the other customer is an error too;
+				// the final destroy then finds the customer gone.
+				PreConfig: func() { s.InjectFault(sandbox.RouteDeleteCustomer, foreignAnswer(foreign, *fc.MerchantCustomerID), 1) },
+				Config:    config("Renamed"),
+				Destroy:   true,
+				ExpectError: regexp.MustCompile(`Unable to Delete Monri Customer(?s:.*)` + dsPhrase(`contradicts the request: the request's uuid is "`).String() +
+					`[0-9a-f-]{36}` + dsPhrase(fmt.Sprintf(`", the answer's is %q`, foreign)).String()),
+			},
 		},
 	})
 	if n := len(s.LiveCustomers()); n != 1 {
 		t.Errorf("%d live customers after the destroy, want 1 (the foreign one): %+v", n, s.LiveCustomers())
 	}
 }
+
+// sameString is a knownvalue.Check that a string equals *p when the check
+// runs (p is set by an earlier step).
+type sameString struct{ p *string }
+
+func (c sameString) CheckValue(v any) error {
+	if got, ok := v.(string); !ok || got != *c.p {
+		return fmt.Errorf("value %v, want %q", v, *c.p)
+	}
+	return nil
+}
+
+func (c sameString) String() string { return *c.p }
 
 // Without a merchant_customer_id the create answered with another
 // customer's record is an error naming both; nothing is stored, and the
@@ -267,4 +305,86 @@ resource "monri_customer" "test" {
 			},
 		},
 	})
+}
+
+// A failed attempt whose answer echoes the credentials (a proxy's 502 page)
+// and is retried: the plan succeeds, and nothing of that answer's secrets
+// reaches stdout, Terraform's or the provider's TRACE log, the saved plan
+// (terraform show -json tfplan), the state file or terraform show -json.
+// The credentials come from the environment, as the documentation advises:
+// written in the provider block, Terraform copies them into the saved
+// plan's configuration whatever the schema marks sensitive, which the last
+// step shows (so that the advice stays true).
+func TestAccHostileAnswers_noSecretAfterRetry(t *testing.T) {
+	const (
+		authToken   = "6d5c4b3a296d5c4b3a296d5c4b3a296d5c4b3a29" //nolint:gosec // a test credential: 40 hex, as Monri issues them
+		merchantKey = "mk-Retried-Merchant-Key-0099"
+	)
+	hex64 := strings.Repeat("8e7d6c5b", 8)
+	bearer := "tok-Not-Hex-" + strings.Repeat("z", 20)
+	secrets := []string{authToken, merchantKey, hex64, hex64[:24], bearer, bearer[:14]}
+	logs := t.TempDir()
+	providerLog, terraformLog := filepath.Join(logs, "provider.log"), filepath.Join(logs, "terraform.log")
+	// The in-process provider reads these when it starts.
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH", providerLog)
+	t.Setenv(EnvAuthenticityToken, authToken)
+	t.Setenv(EnvMerchantKey, merchantKey)
+	s := startSandbox(t, sandbox.Options{AuthenticityToken: authToken, MerchantKey: merchantKey})
+	cust := s.SeedCustomers(1, "retried")[0]
+	tf := newTFCLI(t)
+	tf.env = append(tf.env, "TF_LOG=TRACE", "TF_LOG_PATH="+terraformLog)
+	resources := fmt.Sprintf(`
+data "monri_customer" "c" {
+  id = %q
+}
+
+resource "monri_customer" "new" {
+  merchant_customer_id = "retried-new"
+  email                = "new@example.com"
+  name                 = data.monri_customer.c.name
+}
+`, cust)
+	tf.writeConfig(fmt.Sprintf("provider \"monri\" {\n  base_url    = %q\n  max_retries = 2\n}\n", s.URL()) + resources)
+	tf.run(true, "init", "-input=false", "-no-color")
+	echo := fmt.Sprintf("upstream error: 502 Bad Gateway\nPOST /v2/oauth HTTP/1.1\nAuthorization: Bearer %s\n"+
+		"Authorization: WP3-v2.1 %s 1700000000 %s\n\n"+`{"client_id":%q,"client_secret":%q} card %s`,
+		bearer, authToken, hex64, authToken, merchantKey, hex64)
+	s.InjectFault(sandbox.RouteGetCustomer, sandbox.Fault{Kind: sandbox.FaultBody, Status: http.StatusBadGateway,
+		ContentType: "text/plain", Body: []byte(echo)}, 1)
+	out := tf.run(true, "plan", "-input=false", "-no-color", "-out=tfplan")
+	if n := s.FaultsInjected(); n != 1 {
+		t.Fatalf("%d faults injected, want the one the plan's read retried", n)
+	}
+	planJSON := tf.run(true, "show", "-json", "tfplan")
+	out += tf.run(true, "apply", "-input=false", "-no-color", "tfplan")
+	stateJSON := tf.run(true, "show", "-json")
+	if _, ok := s.CustomerByMerchantID("retried-new"); !ok {
+		t.Fatal("the customer was not created, so the checks below prove little")
+	}
+	for _, x := range []struct{ what, text, control string }{
+		{"stdout and stderr", out, "Apply complete!"},
+		{"Terraform's TRACE log", readFile(t, terraformLog), `[TRACE] vertex "data.monri_customer.c`},
+		{"the provider's TRACE log", readFile(t, providerLog), "status=502"}, // the attempt that was retried
+		{"terraform show -json tfplan", planJSON, `"merchant_customer_id":"retried-new"`},
+		{"terraform show -json", stateJSON, cust},
+		{"the state file", readFile(t, filepath.Join(tf.dir, "terraform.tfstate")), cust},
+	} {
+		if !strings.Contains(x.text, x.control) {
+			t.Errorf("%s does not hold %q, so it cannot show whether secrets leak:\n%s", x.what, x.control, x.text[max(0, len(x.text)-3000):])
+		}
+		for _, secret := range secrets {
+			if strings.Contains(x.text, secret) {
+				t.Errorf("%s shows the secret %q", x.what, secret)
+			}
+		}
+	}
+
+	// Written in the provider block, the merchant key is in the saved plan.
+	tf.writeConfig(providerConfigAt(s.URL(), s) + resources)
+	tf.run(true, "plan", "-input=false", "-no-color", "-out=tfplan")
+	if planJSON := tf.run(true, "show", "-json", "tfplan"); !strings.Contains(planJSON, merchantKey) {
+		t.Errorf("a merchant_key written in the provider block is not in the saved plan: the documentation's advice to keep it "+
+			"in the environment needs updating:\n%s", planJSON)
+	}
 }

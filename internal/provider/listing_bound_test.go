@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
@@ -49,11 +51,27 @@ data "monri_customer_payment_methods" "cards" {
 				Config:      providerConfig(s) + customers,
 				ExpectError: bounded(300),
 			},
+			// share_listings (on by default) served the lookups above from
+			// one listing; without it each pages on its own, bounded alike.
+			{
+				Config:      providerConfigWith(s, "max_listing_items = 400", "share_listings = false") + customers,
+				ExpectError: regexp.MustCompile(`Unable to List Monri Customers(?s:.*)` + bounded(400).String()),
+			},
+			// A lookup by email needs the whole listing: the shared one.
+			{
+				Config: providerConfigWith(s, "max_listing_items = 200") + `
+data "monri_customer" "by_email" {
+  email = "nobody@example.com"
+}
+`,
+				ExpectError: bounded(200),
+			},
 		},
 	})
 }
 
-// max_listing_items must be at least 1, in the block and in the environment.
+// max_listing_items must be at least 1, in the block and in the
+// environment; MONRI_SHARE_LISTINGS must be a boolean.
 func TestAccListingBound_invalidSetting(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	resource.Test(t, resource.TestCase{
@@ -68,6 +86,14 @@ func TestAccListingBound_invalidSetting(t *testing.T) {
 				PreConfig:   func() { t.Setenv("MONRI_MAX_LISTING_ITEMS", "lots") },
 				Config:      providerConfig(s) + "data \"monri_customers\" \"all\" {}\n",
 				ExpectError: dsPhrase(`The environment variable MONRI_MAX_LISTING_ITEMS (max_listing_items) is "lots"; it must be a whole number, at least 1.`),
+			},
+			{
+				PreConfig: func() {
+					t.Setenv("MONRI_MAX_LISTING_ITEMS", "")
+					t.Setenv("MONRI_SHARE_LISTINGS", "sometimes")
+				},
+				Config:      providerConfig(s) + "data \"monri_customers\" \"all\" {}\n",
+				ExpectError: dsPhrase(`The environment variable MONRI_SHARE_LISTINGS (share_listings) is "sometimes"; it must be true or false.`),
 			},
 		},
 	})
@@ -131,4 +157,26 @@ data "monri_customers" "all" {
 			},
 		},
 	})
+}
+
+// The list resource is bounded like the data sources: with a filter that
+// matches nothing, Terraform's limit never stops it, and an endless listing
+// stops at max_listing_items with the same error, with share_listings on
+// (the default) and off.
+func TestProtocolListResource_endlessListing(t *testing.T) {
+	t.Parallel()
+	for _, share := range []bool{true, false} {
+		s := startSandbox(t, sandbox.Options{})
+		s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
+		p := newActionProvider(t, s, map[string]tftypes.Value{"max_listing_items": tfNum(400), "share_listings": tfBool(share)})
+		results := p.list(map[string]tftypes.Value{"email": tfStr("nobody@example.com")}, false, 100)
+		var diags []*tfprotov6.Diagnostic
+		for _, r := range results {
+			diags = append(diags, r.Diagnostics...)
+		}
+		wantDiag(t, diags, `stopped after 400 items: that is max_listing_items \(provider block; or the MONRI_MAX_LISTING_ITEMS`)
+		if n := s.RequestCount(sandbox.RouteListCustomers); n > 400/100+4+1 {
+			t.Errorf("share_listings %v: %d list requests, want at most %d", share, n, 400/100+4+1)
+		}
+	}
 }

@@ -16,6 +16,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox/store/storetest"
+
 	"github.com/monri-community/terraform-provider-monri/internal/sandbox"
 )
 
@@ -75,32 +77,14 @@ func TestRunRefusesDamagedState(t *testing.T) {
 	}
 	dataEnd := int(ne.Uint64(good[metaOff+40:])) * ps //nolint:gosec // G115: the page count of a small test file.
 
-	foreignPath := filepath.Join(dir, "foreign.db")
-	db, err := bolt.Open(foreignPath, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucket([]byte("sessions"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("k"), []byte("v"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-	foreign, err := os.ReadFile(foreignPath) //nolint:gosec // G304: the test's own temp file.
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, foreign := storetest.ForeignBoltFile(t, dir)
 
 	garbage := make([]byte, 32<<10)
 	_, _ = rand.NewChaCha8([32]byte{3, 4}).Read(garbage) // reproducible garbage
 	// The current meta record points its root at the root page of the
 	// customers bucket, checksum recomputed: bbolt sees a tree of records
 	// where it expects the buckets.
-	db, err = bolt.Open(goodPath, 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(goodPath, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

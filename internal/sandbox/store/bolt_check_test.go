@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/monri-community/terraform-provider-monri/internal/sandbox/store/storetest"
 )
 
 // goodStoreFile writes a store with enough customers to span several
@@ -173,25 +175,7 @@ func TestOpenBoltRefusesDamagedFiles(t *testing.T) {
 	}
 
 	// A foreign, valid bbolt file: another program's.
-	foreignPath := filepath.Join(t.TempDir(), "foreign.db")
-	db, err := bolt.Open(foreignPath, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucket([]byte("things"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("k"), []byte("v"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-	foreign, err := os.ReadFile(foreignPath) //nolint:gosec // G304: the test's own temp file.
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, foreign := storetest.ForeignBoltFile(t, t.TempDir())
 	cases = append(cases, tc{"another program's bbolt file", func() []byte { return foreign }, "holds no monri-sandbox store"})
 
 	for _, c := range cases {
