@@ -271,6 +271,8 @@ func TestEveryStringAttributeRefusesInvalidUTF8(t *testing.T) {
 		"data monri_customers.metadata", "data monri_customer_payment_methods.customer_id",
 		"ephemeral monri_access_token.scopes",
 		"list monri_customer.merchant_customer_id_prefix",
+		"action monri_delete_customers.email", "action monri_delete_customers.metadata",
+		"data monri_customers.timeouts.read", "provider.default_metadata", "provider.ignore_metadata_keys",
 	} {
 		if !slices.Contains(checked, want) {
 			t.Errorf("the walk did not check %s", want)
