@@ -104,6 +104,12 @@ type Config struct {
 	// listing share one snapshot of it, invalidated by the client's own
 	// writes (see sharedListing).
 	ShareListings bool
+	// MaxSharedItems is how many customers a shared listing may hold
+	// (0: DefaultMaxSharedItems). A listing that reaches it is not shared:
+	// the client stops sharing and each read pages through Monri itself,
+	// streaming, so memory stays small on a merchant with more customers,
+	// or against a server that never ends its listing.
+	MaxSharedItems int
 }
 
 // Authentication schemes (Config.Authentication).
@@ -270,7 +276,10 @@ func New(cfg Config) (*Client, error) {
 	c.masker.AddSecret(cfg.AuthenticityToken)
 	c.masker.AddSecret(cfg.MerchantKey)
 	if cfg.ShareListings {
-		c.shared = &sharedListing{}
+		c.shared = &sharedListing{max: cfg.MaxSharedItems}
+		if c.shared.max <= 0 {
+			c.shared.max = DefaultMaxSharedItems
+		}
 	}
 	if cfg.Authentication == AuthAccessToken {
 		c.tokens = newTokenSource(c, cfg.Now, cfg.Logger)

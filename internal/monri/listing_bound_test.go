@@ -198,29 +198,38 @@ func TestListing_endlessMemoryBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pages 50,000 items")
 	}
-	s := startSandbox(t, sandbox.Options{})
-	s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
-	c, _ := newTestClient(t, s, func(c *Config) { c.MaxListingItems = 50_000 })
-	live := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	base, peak, n := live(), uint64(0), 0
-	err := c.EachCustomer(context.Background(), CustomerFilter{}, PageOptions{}, func(Customer) bool {
-		if n++; n%10_000 == 0 {
-			peak = max(peak, live())
-		}
-		return true
-	})
-	var le *ListingLimitError
-	if !errors.As(err, &le) || n != 50_000 {
-		t.Fatalf("%d customers, err %v; want 50,000 and a ListingLimitError", n, err)
-	}
-	growth := float64(peak-min(peak, base)) / (1 << 20)
-	t.Logf("live heap grew by %.1f MiB over 50,000 items", growth)
-	if growth > 8 {
-		t.Errorf("the live heap grew by %.1f MiB while listing 50,000 items, want under 8 MiB (only the de-duplication set)", growth)
+	for name, mutate := range map[string]func(*Config){
+		"unshared": func(c *Config) { c.MaxListingItems = 50_000 },
+		// A shared listing stops keeping customers at MaxSharedItems
+		// (here 5,000), then the read streams as without sharing.
+		"shared": func(c *Config) { c.MaxListingItems = 50_000; c.ShareListings = true; c.MaxSharedItems = 5_000 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := startSandbox(t, sandbox.Options{})
+			s.InjectFault(sandbox.RouteListCustomers, sandbox.Fault{Kind: sandbox.FaultEndlessPage}, 1_000_000)
+			c, _ := newTestClient(t, s, mutate)
+			live := func() uint64 {
+				var m runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&m)
+				return m.HeapAlloc
+			}
+			base, peak, n := live(), uint64(0), 0
+			err := c.EachCustomer(context.Background(), CustomerFilter{}, PageOptions{}, func(Customer) bool {
+				if n++; n%10_000 == 0 {
+					peak = max(peak, live())
+				}
+				return true
+			})
+			var le *ListingLimitError
+			if !errors.As(err, &le) || n != 50_000 {
+				t.Fatalf("%d customers, err %v; want 50,000 and a ListingLimitError", n, err)
+			}
+			growth := float64(peak-min(peak, base)) / (1 << 20)
+			t.Logf("live heap grew by %.1f MiB over 50,000 items", growth)
+			if growth > 8 {
+				t.Errorf("the live heap grew by %.1f MiB while listing 50,000 items, want under 8 MiB (only the de-duplication set)", growth)
+			}
+		})
 	}
 }

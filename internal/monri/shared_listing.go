@@ -24,14 +24,30 @@ import (
 // The snapshot holds every customer the listing returned (deleted ones too,
 // when Monri lists them) as Customer values: about 550 bytes of heap per
 // customer with the sandbox's seeded fields and no metadata, 5.3 MiB for
-// 10,000 (TestSharedListingMemory), plus each metadata key and value.
+// 10,000 (TestSharedListingMemory), plus each metadata key and value. It
+// holds at most max customers (about 55 MiB at the default): a listing that
+// reaches it ends sharing for the client (tooLarge), and from then on each
+// read pages through Monri itself, streaming, as without sharing. So a
+// merchant with more customers, or a server that never ends its listing,
+// costs one abandoned partial listing, not max_listing_items customers in
+// memory.
 type sharedListing struct {
-	mu     sync.Mutex
-	gen    uint64     // bumped by every write
-	snap   []Customer // nil: none (an empty listing is an empty, non-nil slice)
-	flight *flight    // the listing in progress, if any
-	builds atomic.Int64
+	mu       sync.Mutex
+	gen      uint64     // bumped by every write
+	snap     []Customer // nil: none (an empty listing is an empty, non-nil slice)
+	flight   *flight    // the listing in progress, if any
+	builds   atomic.Int64
+	max      int  // the most customers a snapshot may hold
+	tooLarge bool // a listing reached max: sharing is off for good
 }
+
+// DefaultMaxSharedItems is the most customers a shared listing holds
+// (Config.MaxSharedItems).
+const DefaultMaxSharedItems = 100_000
+
+// errTooLargeToShare ends a shared listing that reached its maximum: its
+// readers page through Monri themselves.
+var errTooLargeToShare = errors.New("the customer listing is too large to share")
 
 // flight is one listing in progress; done is closed when it ends.
 type flight struct {
@@ -55,6 +71,10 @@ func (s *sharedListing) invalidate() {
 func (s *sharedListing) get(ctx context.Context, start bool, list func(context.Context) ([]Customer, error)) ([]Customer, error) {
 	for {
 		s.mu.Lock()
+		if s.tooLarge {
+			s.mu.Unlock()
+			return nil, nil
+		}
 		if s.snap != nil {
 			snap := s.snap
 			s.mu.Unlock()
@@ -78,11 +98,17 @@ func (s *sharedListing) get(ctx context.Context, start bool, list func(context.C
 			if fl.err == nil && s.gen == fl.gen {
 				s.snap = fl.snap
 			}
+			if errors.Is(fl.err, errTooLargeToShare) {
+				s.tooLarge = true
+			}
 			if s.flight == fl {
 				s.flight = nil
 			}
 			s.mu.Unlock()
 			close(fl.done)
+			if errors.Is(fl.err, errTooLargeToShare) {
+				return nil, nil // the reader lists itself
+			}
 			return fl.snap, fl.err
 		}
 		s.mu.Unlock()
@@ -90,6 +116,9 @@ func (s *sharedListing) get(ctx context.Context, start bool, list func(context.C
 		case <-fl.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+		if errors.Is(fl.err, errTooLargeToShare) {
+			return nil, nil
 		}
 		if fl.err != nil {
 			// The reader that started the listing gave up (its context
@@ -127,12 +156,20 @@ func (c *Client) eachShared(ctx context.Context, f CustomerFilter, opts PageOpti
 	complete := f.CreatedAfter.IsZero() && (opts.MaxItems <= 0 || f.selective())
 	snap, err := c.shared.get(ctx, complete, func(ctx context.Context) ([]Customer, error) {
 		var all []Customer
+		over := false // a customer came past the maximum
 		lo := c.listingOptions(PageOptions{PageSize: opts.PageSize}, "/v2/customers")
 		n, st, err := eachCustomer(ctx, CustomerFilter{IncludeDeleted: true}, lo, c.ListCustomers, func(cu Customer) bool {
+			if len(all) >= c.shared.max {
+				over = true
+				return false
+			}
 			all = append(all, cu)
 			return true
 		})
 		c.logListing(ctx, "/v2/customers", n, st, err)
+		if err == nil && over {
+			return nil, errTooLargeToShare
+		}
 		return all, err
 	})
 	if err != nil {

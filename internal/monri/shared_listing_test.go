@@ -315,3 +315,51 @@ func TestSharedListingWriteDuringListing(t *testing.T) {
 		}
 	}
 }
+
+// A listing with more customers than MaxSharedItems is not shared: the reads
+// still get every customer (each paging through Monri itself, streaming),
+// the client tries to share once and then stops sharing for good, and a
+// listing of exactly MaxSharedItems customers is still shared.
+func TestSharedListingTooLargeToShare(t *testing.T) {
+	t.Parallel()
+	s := startSandbox(t, sandbox.Options{})
+	s.SeedCustomers(250, "big")
+	ctx := context.Background()
+
+	c, rec := newTestClient(t, s, func(c *Config) { c.ShareListings = true; c.MaxSharedItems = 100; c.MaxConcurrentPages = 1 })
+	for i, email := range []string{"customer-00007@example.com", "customer-00250@example.com", "customer-00100@example.com"} {
+		rec.reset()
+		got, err := c.FindCustomers(ctx, CustomerFilter{Email: email}, PageOptions{})
+		if err != nil || len(got) != 1 || *got[0].Email != email {
+			t.Fatalf("lookup %d of %s: %d customers, %v; want the one", i, email, len(got), err)
+		}
+		// The first read abandons the shared listing after 2 pages of 100
+		// (the customer past the maximum is on the second), then lists
+		// itself (3 pages and the empty one); later reads list themselves.
+		want := 4
+		if i == 0 {
+			want = 2 + 4
+		}
+		if n := listRequests(rec); n != want {
+			t.Errorf("lookup %d: %d list requests, want %d", i, n, want)
+		}
+	}
+	if got := c.SharedListings(); got != 1 {
+		t.Errorf("%d shared listings started, want 1 (then sharing stops)", got)
+	}
+	all, err := c.ListAllCustomers(ctx, PageOptions{})
+	if err != nil || len(all) != 250 {
+		t.Fatalf("ListAllCustomers: %d customers, %v; want 250", len(all), err)
+	}
+
+	// Exactly the maximum still fits: shared, and reused.
+	c, rec = newTestClient(t, s, func(c *Config) { c.ShareListings = true; c.MaxSharedItems = 250; c.MaxConcurrentPages = 1 })
+	for range 2 {
+		if got, err := c.FindCustomers(ctx, CustomerFilter{Email: "customer-00001@example.com"}, PageOptions{}); err != nil || len(got) != 1 {
+			t.Fatalf("lookup: %d customers, %v", len(got), err)
+		}
+	}
+	if n, sl := listRequests(rec), c.SharedListings(); n != 4 || sl != 1 {
+		t.Errorf("250 customers, maximum 250: %d list requests and %d shared listings, want 4 and 1", n, sl)
+	}
+}

@@ -227,7 +227,8 @@ func (p *monriProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"A shared listing is as fresh as its " +
 					"start; any create, update or delete through this provider (and the `monri_delete_customers` action) drops it, so a " +
 					"read that follows a write sees it, but changes made by others during the run are not seen. It keeps every " +
-					"customer in memory for the run (about 550 bytes each, plus metadata). Defaults to `true`. " +
+					"customer in memory for the run (about 550 bytes each, plus metadata), up to 100,000 customers: a listing with more " +
+					"is not shared, and from then on each read lists on its own, streaming. Defaults to `true`. " +
 					"Can also be set with `" + EnvShareListings + "`.",
 			},
 		},
