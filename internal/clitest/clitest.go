@@ -88,7 +88,7 @@ func ProviderHost() string {
 // TF_ACC_PROVIDER_HOST to ProviderHost() unless it is set already.
 func Prepare() error {
 	if f := os.Getenv("TF_CLI_CONFIG_FILE"); f != "" {
-		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) { //nolint:gosec // the path the user set for the CLI, only checked
 			fmt.Fprintf(os.Stderr, "note: TF_CLI_CONFIG_FILE=%s does not exist: unset for these tests\n", f)
 			if err := os.Unsetenv("TF_CLI_CONFIG_FILE"); err != nil {
 				return err
