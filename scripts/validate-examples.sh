@@ -48,14 +48,17 @@ if [[ "$tf_name" == tofu ]]; then
 	drop_tofu_unsupported_tests "$work/ex"
 fi
 failed=()
+skipped=0
 for d in "${dirs[@]}"; do
 	copy="$work/ex/$d"
 	if grep -qs '^action "' "$copy"/*.tf; then
 		if [[ "$tf_name" == tofu ]]; then
 			printf '%-50s skipped: OpenTofu has no actions (Terraform 1.14 or later validates it)\n' "$d"
+			skipped=$((skipped + 1))
 			continue
 		elif ((tf_major == 1 && tf_minor < 14)); then
 			printf '%-50s skipped: actions need Terraform 1.14 or later (this is %s.%s)\n' "$d" "$tf_major" "$tf_minor"
+			skipped=$((skipped + 1))
 			continue
 		fi
 	fi
@@ -85,4 +88,8 @@ if [[ ${#failed[@]} -gt 0 ]]; then
 	echo "error: ${#failed[@]} example director$([[ ${#failed[@]} -eq 1 ]] && echo y || echo ies) failed terraform validate: ${failed[*]}" >&2
 	exit 1
 fi
-echo "all ${#dirs[@]} example directories are valid"
+if ((skipped > 0)); then
+	echo "all $((${#dirs[@]} - skipped)) example directories checked are valid ($skipped skipped with this CLI, see above)"
+else
+	echo "all ${#dirs[@]} example directories are valid"
+fi
