@@ -90,11 +90,21 @@ func (f cliFeature) CheckTerraformVersion(_ context.Context, req tfversion.Check
 
 var _ tfversion.TerraformVersionCheck = cliFeature{}
 
-// skipWithoutFeature skips t, saying why, when the CLI under test lacks f:
-// for tests that run the CLI themselves (tfCLI) rather than through
-// resource.Test.
+// skipUnlessAcc skips an acceptance test that runs the CLI itself (tfCLI)
+// unless TF_ACC is set, as resource.Test does on its own.
+func skipUnlessAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+}
+
+// skipWithoutFeature skips t, saying why, when TF_ACC is unset or the CLI
+// under test lacks f: for tests that run the CLI themselves (tfCLI) rather
+// than through resource.Test.
 func skipWithoutFeature(t *testing.T, f cliFeature) {
 	t.Helper()
+	skipUnlessAcc(t)
 	cli := currentTestCLI()
 	if cli.Version == "" {
 		t.Fatalf("cannot run %s version to see whether it has %s", terraformPath(), f.name)

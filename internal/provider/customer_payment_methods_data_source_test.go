@@ -216,9 +216,7 @@ type tfCLI struct {
 
 func newTFCLI(t *testing.T) *tfCLI {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
+	skipUnlessAcc(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	reattachCh := make(chan *plugin.ReattachConfig)
 	closeCh := make(chan struct{})
@@ -394,9 +392,7 @@ output "cards" {
 // The examples of the data sources and the ephemeral resource plan cleanly
 // against the sandbox (with a provider block added).
 func TestAccDataSourceExamples(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
+	skipUnlessAcc(t)
 	s := startSandbox(t, sandbox.Options{Variants: sandbox.Variants{ListIncludesDeleted: true}})
 	ids := s.SeedCustomers(3, "example")
 	jane := ids[0]

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,10 +56,7 @@ func deletedLine(trigger, verb, uuid, mid string) string {
 
 func TestAccDeleteCustomersAction_cli(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
-	skipWithoutFeature(t, featureActions)
+	skipWithoutFeature(t, featureActions) // also skips without TF_ACC
 	s := startSandbox(t, sandbox.Options{})
 	tf := newTFCLI(t)
 	doomed := s.SeedCustomers(5, "ci")
@@ -229,10 +225,7 @@ func TestAccDeleteCustomersAction_cli(t *testing.T) {
 // resource is created.
 func TestAccDeleteCustomersAction_trigger(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
-	skipWithoutFeature(t, featureActions)
+	skipWithoutFeature(t, featureActions) // also skips without TF_ACC
 	s := startSandbox(t, sandbox.Options{})
 	tf := newTFCLI(t)
 	stale := s.SeedCustomers(3, "ci")

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,9 +64,7 @@ output "name_count" {
 // own.
 func TestAccSharedListing_cliPlan(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
+	skipUnlessAcc(t)
 	const n, page = 2000, 100
 	bound := (n+page-1)/page + 1 + monri.DefaultMaxConcurrentPages
 	for _, share := range []bool{true, false} {
@@ -109,9 +106,7 @@ func TestAccSharedListing_cliPlan(t *testing.T) {
 // the create drops the listing.
 func TestAccSharedListing_cliLookupAfterCreate(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
+	skipUnlessAcc(t)
 	s := startSandbox(t, sandbox.Options{})
 	s.SeedCustomers(250, "lac")
 	tf := newTFCLI(t)
