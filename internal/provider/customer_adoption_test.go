@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -207,33 +206,14 @@ func TestAccCustomerAdoption_generateConfig(t *testing.T) {
 	s.EditCustomer(ids[1], func(c *sandbox.Customer) {
 		c.MerchantCustomerID, c.Email, c.Name, c.City, c.Country = nil, nil, nil, nil, nil
 	})
-	tf.writeConfig(providerConfig(s) + fmt.Sprintf(`
-import {
-  to = monri_customer.full
-  id = %q
-}
-
-import {
-  to = monri_customer.sparse
-  id = %q
-}
-`, ids[0], ids[1]))
-	tf.run(true, "init", "-input=false", "-no-color")
-	out := tf.run(true, "plan", "-input=false", "-no-color", "-generate-config-out=generated.tf")
-	if !regexp.MustCompile(`Plan: 2 to import, 0 to add, 0 to change, 0 to destroy`).MatchString(out) {
-		t.Fatalf("the generating plan is not 2 imports only:\n%s", out)
-	}
-	gen, err := os.ReadFile(filepath.Join(tf.dir, "generated.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gen := tf.generateImports(providerConfig(s), [][2]string{{"full", ids[0]}, {"sparse", ids[1]}})
 	for _, want := range []string{`email                = "Ana.Kovac@Example.COM"`, `merchant_customer_id = "gen-00001"`, `tier = "gold"`} {
-		if !strings.Contains(string(gen), want) {
+		if !strings.Contains(gen, want) {
 			t.Errorf("generated.tf lacks %s:\n%s", want, gen)
 		}
 	}
 	s.ResetCounters()
-	out = tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve")
+	out := tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve")
 	if !strings.Contains(out, "Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("apply of the generated configuration:\n%s", out)
 	}
@@ -295,4 +275,28 @@ func TestAccCustomerAdoption_freeze(t *testing.T) {
 		t.Errorf("the frozen plan read %d customers, want 3: %v", n, s.RequestCounts())
 	}
 	tf.run(true, "destroy", "-input=false", "-no-color", "-auto-approve")
+}
+
+// generateImports writes config with an import block for each {name, uuid}
+// (to monri_customer.<name>), runs init and `terraform plan
+// -generate-config-out=generated.tf`, checks that the plan only imports them,
+// and returns generated.tf.
+func (tf *tfCLI) generateImports(config string, imports [][2]string) string {
+	tf.t.Helper()
+	var b strings.Builder
+	b.WriteString(config)
+	for _, im := range imports {
+		fmt.Fprintf(&b, "\nimport {\n  to = monri_customer.%s\n  id = %q\n}\n", im[0], im[1])
+	}
+	tf.writeConfig(b.String())
+	tf.run(true, "init", "-input=false", "-no-color")
+	out := tf.run(true, "plan", "-input=false", "-no-color", "-generate-config-out=generated.tf")
+	if want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy", len(imports)); !strings.Contains(out, want) {
+		tf.t.Fatalf("the generating plan is not %d imports only:\n%s", len(imports), out)
+	}
+	gen, err := os.ReadFile(filepath.Join(tf.dir, "generated.tf"))
+	if err != nil {
+		tf.t.Fatal(err)
+	}
+	return string(gen)
 }

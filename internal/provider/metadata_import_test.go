@@ -46,31 +46,11 @@ func TestAccMetadata_importGeneratesOnlyNonDefaultKeys(t *testing.T) {
 			t.Fatal("editing a customer on the sandbox failed")
 		}
 	}
-	tf.writeConfig(providerConfigWith(s,
+	gen := tf.generateImports(providerConfigWith(s,
 		`default_metadata = { managed_by = "terraform", pipeline = "ci" }`,
 		`ignore_metadata_keys = ["crm_id"]`,
 		`ignore_metadata_key_prefixes = ["app_"]`,
-	) + fmt.Sprintf(`
-import {
-  to = monri_customer.a
-  id = %q
-}
-
-import {
-  to = monri_customer.b
-  id = %q
-}
-`, ids[0], ids[1]))
-	tf.run(true, "init", "-input=false", "-no-color")
-	out := tf.run(true, "plan", "-input=false", "-no-color", "-generate-config-out=generated.tf")
-	if !strings.Contains(out, "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy") {
-		t.Fatalf("the generating plan is not 2 imports only:\n%s", out)
-	}
-	raw, err := os.ReadFile(filepath.Join(tf.dir, "generated.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := string(raw)
+	), [][2]string{{"a", ids[0]}, {"b", ids[1]}})
 	t.Logf("generated.tf:\n%s", gen)
 	for name, want := range map[string]struct{ has, lacks []string }{
 		"a": {has: []string{`tier = "gold"`}, lacks: []string{"managed_by", "pipeline", "crm_id", "app_seen"}},
@@ -92,7 +72,7 @@ import {
 		}
 	}
 	s.ResetCounters()
-	out = tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve")
+	out := tf.run(true, "apply", "-input=false", "-no-color", "-auto-approve")
 	if !strings.Contains(out, "Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("apply of the generated configuration:\n%s", out)
 	}
