@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,18 +71,16 @@ func TestResolveConfig(t *testing.T) {
 	}
 }
 
+// withCreds is the environment of the provider's two required settings
+// (authenticity token "t", merchant key "k") with extra added.
+func withCreds(extra map[string]string) map[string]string {
+	m := map[string]string{EnvAuthenticityToken: "t", EnvMerchantKey: "k"}
+	maps.Copy(m, extra)
+	return m
+}
+
 func TestResolveConfigErrors(t *testing.T) {
-	creds := map[string]string{EnvAuthenticityToken: "t", EnvMerchantKey: "k"}
-	with := func(extra map[string]string) map[string]string {
-		m := map[string]string{}
-		for k, v := range creds {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
+	with := withCreds
 	tests := []struct {
 		name string
 		env  map[string]string

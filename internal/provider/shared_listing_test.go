@@ -120,17 +120,8 @@ func listOf(t *testing.T, v tftypes.Value) []tftypes.Value {
 // "prod" from the block or the environment, whatever base_url says.
 func TestResolveConfigShareListingsAndProduction(t *testing.T) {
 	t.Parallel()
-	creds := map[string]string{EnvAuthenticityToken: "t", EnvMerchantKey: "k"}
-	with := func(extra map[string]string) map[string]string {
-		m := map[string]string{}
-		for k, v := range creds {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
+	creds := withCreds(nil)
+	with := withCreds
 	got, diags := resolveConfig(nullConfig(), envFrom(creds))
 	if diags.HasError() || !got.ShareListings {
 		t.Errorf("default: ShareListings %v, %v", got.ShareListings, diags)
