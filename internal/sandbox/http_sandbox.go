@@ -87,6 +87,21 @@ func (s *Server) newSandboxMux() *http.ServeMux {
 
 var approved = map[string]string{"status": "approved"}
 
+// readSandboxJSON reads a /sandbox/ POST's JSON body into v, strictly
+// (unknown fields refused); with allowEmpty an empty body leaves v as it is.
+// On an error it answers it and returns false.
+func readSandboxJSON(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) bool {
+	body, e := readBody(w, r)
+	if e == nil && (len(body) > 0 || !allowEmpty) {
+		e = decodeStrict(body, v)
+	}
+	if e != nil {
+		writeAPIError(w, e)
+		return false
+	}
+	return true
+}
+
 type attachCardRequest struct {
 	PAN            string `json:"pan"`
 	ExpirationDate string `json:"expiration_date"` // YYYY-MM
@@ -94,17 +109,9 @@ type attachCardRequest struct {
 }
 
 func (s *Server) sandboxAttachCard(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(w, r)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
 	var req attachCardRequest
-	if len(body) > 0 {
-		if e := decodeStrict(body, &req); e != nil {
-			writeAPIError(w, e)
-			return
-		}
+	if !readSandboxJSON(w, r, &req, true) {
+		return
 	}
 	card := Card{PAN: req.PAN, Expired: req.Expired}
 	if req.ExpirationDate != "" {
@@ -138,14 +145,8 @@ type metadataDriftRequest struct {
 // writing to the same customer would: each key given is set, a null removes
 // it, other keys stay. It answers the customer as the API shows it.
 func (s *Server) sandboxMetadata(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(w, r)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
 	var req metadataDriftRequest
-	if e := decodeStrict(body, &req); e != nil {
-		writeAPIError(w, e)
+	if !readSandboxJSON(w, r, &req, false) {
 		return
 	}
 	if len(req.Metadata) == 0 {
@@ -273,14 +274,8 @@ type faultsRequest struct {
 // {"rate":R, <fault> or "faults":[<fault>...], "seed":S} to fault requests
 // at random.
 func (s *Server) sandboxFaults(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(w, r)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
 	var req faultsRequest
-	if e := decodeStrict(body, &req); e != nil {
-		writeAPIError(w, e)
+	if !readSandboxJSON(w, r, &req, false) {
 		return
 	}
 	bad := func(msg string) { writeAPIError(w, invalidRequest(http.StatusBadRequest, msg)) }
